@@ -1,0 +1,18 @@
+//! rkafka: Apache Kafka's ZooKeeper-era operator suite as one Rust binary.
+//!
+//! Module map (see DESIGN.md in the shared folder for the flows and formats):
+//!
+//! | module      | owns |
+//! |-------------|------|
+//! | [`types`]   | newtypes for ids, offsets, epochs; `HostPort` and host lists |
+//! | [`error`]   | the errors tools report and their exit codes (0 ok, 1 failure, 2 usage) |
+//! | [`cli`]     | multi-call dispatch, Kafka's command-line habits, one module per tool, docs |
+//! | [`logging`] | `tracing` set-up for tools and daemons |
+
+#![forbid(unsafe_code)]
+#![warn(missing_debug_implementations)]
+
+pub mod cli;
+pub mod error;
+pub mod logging;
+pub mod types;

@@ -1,6 +1,7 @@
 //! Developer tasks that rewrite committed, generated files.
 //!
-//! `cargo xtask docs`: shell completions and man pages from the clap definitions.
+//! `cargo xtask docs`: `bin/` wrappers, shell completions and man pages from the tool list and
+//! its clap definitions.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -45,6 +46,10 @@ fn write_docs(root: &Path) -> std::io::Result<()> {
             std::fs::create_dir_all(parent)?;
         }
         std::fs::write(&path, &file.contents)?;
+        if file.executable {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
+        }
     }
     println!("wrote {} files", files.len());
     Ok(())

@@ -37,7 +37,9 @@ fn generated_files_are_up_to_date() {
             Err(e) => stale.push(format!("{} missing ({e})", file.path.display())),
         }
         if file.executable {
-            let mode = std::fs::metadata(&path).map(|m| m.permissions().mode()).unwrap_or(0);
+            let mode = std::fs::metadata(&path)
+                .map(|m| m.permissions().mode())
+                .unwrap_or(0);
             if mode & 0o111 == 0 {
                 stale.push(format!("{} is not executable", file.path.display()));
             }

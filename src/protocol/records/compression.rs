@@ -13,7 +13,10 @@
 //!
 //! Decompression takes a hard limit on the output size and pulls output in chunks, so a
 //! decompression bomb fails with [`CompressionError::TooLarge`] once the limit is crossed,
-//! before memory grows past it. The output buffer never reserves more than the limit.
+//! before memory grows past it. The output buffer never reserves more than the limit. The
+//! decoders' own working memory is bounded apart from that: a few 4 MiB blocks for lz4, the
+//! frame's declared window for zstd (at most libzstd's default cap of 128 MiB, the same cap
+//! Kafka's Java reader has), nothing beyond the output for gzip and snappy.
 
 use std::io::{self, Read, Write};
 
@@ -198,16 +201,23 @@ fn read_bounded<R: Read>(
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(corrupt(e)),
         };
-        let room = limit - out.len();
-        if n > room {
-            return Err(CompressionError::TooLarge { limit });
-        }
-        if out.capacity() - out.len() < n {
-            // Grow geometrically but never past the limit (plain `extend` could double past it).
-            out.reserve_exact(out.capacity().max(n).min(room));
-        }
+        reserve_within(&mut out, n, limit)?;
         out.extend_from_slice(&chunk[..n]);
     }
+}
+
+/// Makes room for `n` more bytes in `out`, failing if that would pass `limit`. Grows
+/// geometrically like `Vec` does, but never reserves past the limit (plain `extend` or
+/// `resize` could double the capacity beyond it).
+fn reserve_within(out: &mut Vec<u8>, n: usize, limit: usize) -> Result<(), CompressionError> {
+    let room = limit - out.len();
+    if n > room {
+        return Err(CompressionError::TooLarge { limit });
+    }
+    if out.capacity() - out.len() < n {
+        out.reserve_exact(out.capacity().max(n).min(room));
+    }
+    Ok(())
 }
 
 /// Snappy: xerial framing when the magic is there, else one raw snappy block.
@@ -252,9 +262,7 @@ fn snappy_block(
     limit: usize,
 ) -> Result<(), CompressionError> {
     let len = snap::raw::decompress_len(block).map_err(corrupt)?;
-    if len > limit - out.len() {
-        return Err(CompressionError::TooLarge { limit });
-    }
+    reserve_within(out, len, limit)?;
     let start = out.len();
     out.resize(start + len, 0);
     let n = decoder
@@ -371,7 +379,12 @@ mod tests {
         for codec in Compression::ALL {
             let mut c = Vec::new();
             compress(codec, None, &data, &mut c).unwrap();
-            assert_eq!(decompress(codec, &c, data.len()).unwrap().len(), data.len());
+            let out = decompress(codec, &c, data.len()).unwrap();
+            assert_eq!(out, data, "{codec:?}");
+            assert!(
+                out.capacity() <= data.len(),
+                "{codec:?} reserved past the limit"
+            );
             assert!(
                 matches!(
                     decompress(codec, &c, data.len() - 1),

@@ -386,10 +386,10 @@ fn random_and_mutated_input_never_panics() {
             if rng.below(4) == 0 {
                 v.truncate(rng.below(v.len()));
             }
-            if rng.below(2) == 0
-                && let Ok(mut h) = BatchHeaderMut::new(&mut v)
-            {
-                h.update_crc();
+            if rng.below(2) == 0 {
+                if let Ok(mut h) = BatchHeaderMut::new(&mut v) {
+                    h.update_crc();
+                }
             }
             v
         };

@@ -9,6 +9,7 @@
 //! | [`cli`]     | multi-call dispatch, Kafka's command-line habits, one module per tool, docs |
 //! | [`daemon`]  | `-daemon` detaching and finding running servers for the `*-stop` tools |
 //! | [`logging`] | `tracing` set-up for tools and daemons |
+//! | [`protocol`] | Kafka wire protocol, pure; `records`: RecordBatch v2, CRC32C, varints, codecs |
 
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]
@@ -17,4 +18,5 @@ pub mod cli;
 pub mod daemon;
 pub mod error;
 pub mod logging;
+pub mod protocol;
 pub mod types;

@@ -14,7 +14,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
-python_packages=(kafka-python kazoo lz4 zstandard cramjam)
+python_packages=(kafka-python kazoo lz4 zstandard python-snappy)
 missing=()
 for pkg in "${python_packages[@]}"; do
   python3 -m pip show -q "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

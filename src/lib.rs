@@ -6,6 +6,7 @@
 //! |-------------|------|
 //! | [`types`]   | newtypes for ids, offsets, epochs; `HostPort` and host lists |
 //! | [`error`]   | the errors tools report and their exit codes (0 ok, 1 failure, 2 usage) |
+//! | [`config`]  | Java `.properties` parsing, Kafka/ZooKeeper key tables, `--override` layering |
 //! | [`cli`]     | multi-call dispatch, Kafka's command-line habits, one module per tool, docs |
 //! | [`logging`] | `tracing` set-up for tools and daemons |
 
@@ -13,6 +14,7 @@
 #![warn(missing_debug_implementations)]
 
 pub mod cli;
+pub mod config;
 pub mod error;
 pub mod logging;
 pub mod types;

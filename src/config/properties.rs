@@ -12,6 +12,9 @@
 //! reject invalid bytes with the line they are on rather than silently mis-decoding. A UTF-8
 //! byte-order mark at the start is skipped (Java would make it part of the first key).
 //!
+//! [`to_text`] writes entries back with `Properties.store`'s escaping (for files rkafka writes
+//! itself, such as `meta.properties`); a round-trip test drives the parser with it.
+//!
 //! Pure: no I/O here; [`crate::config::load`] reads the file.
 
 use std::collections::HashMap;
@@ -100,6 +103,57 @@ impl Properties {
         }
         out
     }
+}
+
+/// Escapes `key` so that [`Properties::parse`] (and Java) read it back unchanged, as
+/// `Properties.store` does: every space, the separators, comment starters and control
+/// characters are escaped; non-ASCII characters are kept (the file is UTF-8).
+pub fn escape_key(key: &str) -> String {
+    escape(key, true)
+}
+
+/// Escapes `value` like [`escape_key`], except that only a leading space needs escaping.
+pub fn escape_value(value: &str) -> String {
+    escape(value, false)
+}
+
+/// Formats entries as properties text, one `key=value` line each, that parses back to the
+/// same keys and values.
+pub fn to_text<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut out = String::new();
+    for (k, v) in entries {
+        out.push_str(&escape_key(k));
+        out.push('=');
+        out.push_str(&escape_value(v));
+        out.push('\n');
+    }
+    out
+}
+
+fn escape(s: &str, is_key: bool) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for (i, c) in s.chars().enumerate() {
+        match c {
+            ' ' if is_key || i == 0 => out.push_str("\\ "),
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\u{c}' => out.push_str("\\f"),
+            '=' | ':' | '#' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{unit:04X}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Counts line terminators (`\n`, `\r\n`, lone `\r`) in `bytes`.
@@ -526,5 +580,35 @@ mod tests {
             .map(|e| (e.key.as_str(), e.value.as_str()))
             .collect();
         assert_eq!(eff, vec![("a", "3"), ("b", "2")]);
+    }
+
+    #[test]
+    fn escaping_round_trips_through_the_parser() {
+        // Deterministic pseudo-random strings over an alphabet full of special characters.
+        let alphabet: Vec<char> = " \t\n\r\u{c}\\=:#!abcXYZ019é✓😀\u{0}\u{7f}u"
+            .chars()
+            .collect();
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for _ in 0..500 {
+            let mut word = |min: usize| -> String {
+                let len = min + next(12);
+                (0..len).map(|_| alphabet[next(alphabet.len())]).collect()
+            };
+            let (k, v) = (word(1), word(0));
+            let text = to_text([(k.as_str(), v.as_str())]);
+            let parsed = Properties::parse(&text, "r").unwrap();
+            let got: Vec<_> = parsed
+                .entries()
+                .iter()
+                .map(|e| (&e.key, &e.value))
+                .collect();
+            assert_eq!(got, vec![(&k, &v)], "text {text:?}");
+        }
     }
 }

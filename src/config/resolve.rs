@@ -542,4 +542,107 @@ mod tests {
         let ov = parse_overrides(&["must=x"]).unwrap();
         assert!(resolve(&REQUIRED, &props(""), &ov).is_ok());
     }
+
+    #[test]
+    fn bad_values_of_every_type_name_file_line_key_and_accepted_values() {
+        static ALL: &[KeyDef] = &[
+            key("b", Kind::Boolean, DefaultValue::Null, Validator::Any, "b"),
+            key(
+                "i",
+                Kind::Int,
+                DefaultValue::Null,
+                Validator::Between(0, 10),
+                "i",
+            ),
+            key("s", Kind::Short, DefaultValue::Null, Validator::Any, "s"),
+            key(
+                "l",
+                Kind::Long,
+                DefaultValue::Null,
+                Validator::AtLeast(-1),
+                "l",
+            ),
+            key("d", Kind::Double, DefaultValue::Null, Validator::Any, "d"),
+            key(
+                "li",
+                Kind::List,
+                DefaultValue::Null,
+                Validator::NonEmpty,
+                "li",
+            ),
+            key("c", Kind::Class, DefaultValue::Null, Validator::Any, "c"),
+            key(
+                "st",
+                Kind::String,
+                DefaultValue::Null,
+                Validator::OneOf(&["x", "y"]),
+                "st",
+            ),
+            key(
+                "p",
+                Kind::Password,
+                DefaultValue::Null,
+                Validator::NonEmpty,
+                "p",
+            ),
+        ];
+        static T: ConfigDef = ConfigDef {
+            name: "all",
+            keys: ALL,
+            reject: None,
+        };
+        let cases = [
+            (
+                "b=maybe",
+                "b: 'maybe' is not a valid boolean (expected true or false)",
+            ),
+            (
+                "i=11",
+                "i: '11' is out of range (expected an integer in [0, 10])",
+            ),
+            (
+                "i=1x",
+                "i: '1x' is not a valid int (expected an integer in [0, 10])",
+            ),
+            (
+                "s=32768",
+                "s: '32768' is not a valid short (expected an integer in [-32768, 32767])",
+            ),
+            (
+                "l=-2",
+                "l: '-2' is out of range (expected an integer in [-1, 9223372036854775807])",
+            ),
+            (
+                "l=1e3",
+                "l: '1e3' is not a valid long (expected an integer in [-1, 9223372036854775807])",
+            ),
+            (
+                "d=one",
+                "d: 'one' is not a valid double (expected a number)",
+            ),
+            (
+                "li=\\ ",
+                "li: ' ' is empty (expected a non-empty comma-separated list)",
+            ),
+            (
+                "c=1abc",
+                "c: '1abc' is not a valid class name (expected a Java class name such as org.example.MyClass)",
+            ),
+            (
+                "st=z",
+                "st: 'z' is not an accepted value (expected one of: x, y)",
+            ),
+            ("p=", "p: '[hidden]' is empty (expected a non-empty string)"),
+        ];
+        for (text, message) in cases {
+            let p =
+                Properties::parse(&format!("# first line\n{text}"), "dir/f.properties").unwrap();
+            let e = resolve(&T, &p, &[]).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!("dir/f.properties:2: {message}"),
+                "{text}"
+            );
+        }
+    }
 }

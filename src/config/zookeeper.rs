@@ -170,11 +170,11 @@ impl ZookeeperSettings {
         Ok((settings, warnings))
     }
 
-    /// Whether the four-letter word `word` may be answered.
+    /// Whether the four-letter word `word` may be answered (exact match, as ZooKeeper).
     pub fn allows_four_letter_word(&self, word: &str) -> bool {
         self.four_letter_whitelist
             .iter()
-            .any(|w| w == "*" || w.eq_ignore_ascii_case(word))
+            .any(|w| w == "*" || w == word)
     }
 }
 

@@ -31,6 +31,9 @@ pub enum Error {
     /// Writing to stdout or stderr failed; a closed pipe is not reported (see [`Error::exit_code`]).
     #[error("cannot write output: {0}")]
     Output(#[source] std::io::Error),
+    /// A configuration file or `--override` was wrong (names file, line, key and value).
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
     /// Anything else that made the tool fail, already worded for the user.
     #[error("{0}")]
     Failed(String),
@@ -41,7 +44,7 @@ impl Error {
     /// pipe on stdout (the reader went away, as with `| head`), 1 for everything else.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Usage(_) => exit::USAGE,
+            Error::Usage(_) | Error::Config(_) => exit::USAGE,
             Error::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::OK,
             _ => exit::FAILURE,
         }

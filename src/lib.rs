@@ -6,6 +6,7 @@
 //! |-------------|------|
 //! | [`types`]   | newtypes for ids, offsets, epochs; `HostPort` and host lists |
 //! | [`error`]   | the errors tools report and their exit codes (0 ok, 1 failure, 2 usage) |
+//! | [`config`]  | Java `.properties` parsing, Kafka/ZooKeeper key tables, `--override` layering |
 //! | [`cli`]     | multi-call dispatch, Kafka's command-line habits, one module per tool, docs |
 //! | [`daemon`]  | `-daemon` detaching and finding running servers for the `*-stop` tools |
 //! | [`logging`] | `tracing` set-up for tools and daemons |
@@ -15,6 +16,7 @@
 #![warn(missing_debug_implementations)]
 
 pub mod cli;
+pub mod config;
 pub mod daemon;
 pub mod error;
 pub mod logging;

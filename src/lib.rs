@@ -7,12 +7,14 @@
 //! | [`types`]   | newtypes for ids, offsets, epochs; `HostPort` and host lists |
 //! | [`error`]   | the errors tools report and their exit codes (0 ok, 1 failure, 2 usage) |
 //! | [`cli`]     | multi-call dispatch, Kafka's command-line habits, one module per tool, docs |
+//! | [`coordinator`] | the ZooKeeper-protocol coordinator: tree, sessions, watches, log, server |
 //! | [`logging`] | `tracing` set-up for tools and daemons |
 
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]
 
 pub mod cli;
+pub mod coordinator;
 pub mod error;
 pub mod logging;
 pub mod types;

@@ -10,4 +10,5 @@
 //! | [`server`]   | the tokio adaptor: connections, handshake, four-letter words, limits |
 
 pub mod proto;
+pub mod sessions;
 pub mod tree;

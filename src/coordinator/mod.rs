@@ -11,4 +11,5 @@
 
 pub mod proto;
 pub mod sessions;
+pub mod store;
 pub mod tree;

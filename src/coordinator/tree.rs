@@ -258,6 +258,26 @@ impl DataTree {
         true
     }
 
+    /// Overwrites data, ACL and Stat of an existing node, keeping its children (snapshot
+    /// loading of the system nodes). Returns false when the node does not exist.
+    pub fn restore_meta(
+        &mut self,
+        path: &str,
+        data: Option<Vec<u8>>,
+        acl: Vec<Acl>,
+        stat: Stat,
+    ) -> bool {
+        match self.nodes.get_mut(path) {
+            Some(n) => {
+                n.data = data;
+                n.acl = acl;
+                n.stat = stat;
+                true
+            }
+            None => false,
+        }
+    }
+
     pub fn get(&self, path: &str) -> Option<&Node> {
         self.nodes.get(path)
     }

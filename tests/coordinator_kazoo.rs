@@ -61,6 +61,7 @@ async fn kazoo_checks_pass() {
         "OK watches",
         "OK transactions",
         "OK ephemeral_close",
+        "OK digest_acl",
         "OK ephemeral_expiry",
         "OK four_letter_words",
         "ALL OK",

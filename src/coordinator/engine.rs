@@ -13,7 +13,7 @@ use super::proto::{
     Code, ConnectRequest, ConnectResponse, DecodeError, ReplyHeader, Request, WriteOp, Writer,
     add_watch_mode, notification, op, write_acls, xid,
 };
-use super::sessions::{Notify, SessionLimits, Sessions, Watches, password};
+use super::sessions::{Notify, SessionLimits, Sessions, Watches, digest_id, password};
 use super::store::{Recovered, Store, StoreError, Txn, TxnRecord};
 use super::tree::{DataTree, Event, OpResult, ReadResult, TxnCtx};
 
@@ -328,11 +328,16 @@ impl Engine {
             self.push(conn, Outgoing::Close);
             return Ok(());
         }
-        let auth = self
-            .sessions
-            .get(session)
-            .map(|s| s.auth.clone())
+        // The connection's address is an identity of its own (ZooKeeper's ip scheme).
+        let peer_ip = self
+            .conns
+            .get(&conn)
+            .map(|c| c.peer.ip().to_string())
             .unwrap_or_default();
+        let mut auth = vec![("ip".to_string(), peer_ip)];
+        if let Some(s) = self.sessions.get(session) {
+            auth.extend(s.auth.iter().cloned());
+        }
         let mut body = Writer::new();
         let children2 = matches!(req, Request::GetChildren2 { .. });
         let code: Code = match req {
@@ -532,24 +537,41 @@ impl Engine {
                 Err(e) => e,
             },
             Request::WhoAmI => {
-                let peer = self
-                    .conns
-                    .get(&conn)
-                    .map(|c| c.peer.ip().to_string())
-                    .unwrap_or_default();
-                let mut ids = vec![("ip".to_string(), peer)];
-                ids.extend(auth.iter().cloned());
-                body.i32(ids.len() as i32);
-                for (s, u) in &ids {
+                body.i32(auth.len() as i32);
+                for (s, u) in &auth {
                     body.ustring(s).ustring(u);
                 }
                 Code::Ok
             }
-            Request::Auth { .. } => {
-                // Only world:anyone is supported; a client asking for an identity we cannot
-                // verify gets AuthFailed and the connection closes, as ZooKeeper does.
-                self.reply(conn, xid::AUTH, Code::AuthFailed, None);
-                self.push(conn, Outgoing::Close);
+            Request::Auth {
+                scheme,
+                auth: secret,
+            } => {
+                // digest accepts any user:password and names the identity by its hash, as
+                // ZooKeeper does; other schemes (sasl, x509) need transports we do not have:
+                // AuthFailed, then close.
+                match (scheme.as_str(), std::str::from_utf8(&secret)) {
+                    ("digest", Ok(up)) if up.contains(':') => {
+                        let id = ("digest".to_string(), digest_id(up));
+                        if let Some(s) = self.sessions.get_mut(session) {
+                            if !s.auth.contains(&id) {
+                                s.auth.push(id);
+                            }
+                        }
+                        let mut w = Writer::new();
+                        ReplyHeader {
+                            xid: xid::AUTH,
+                            zxid: 0,
+                            err: 0,
+                        }
+                        .write(&mut w);
+                        self.push(conn, Outgoing::Frame(w.into_vec()));
+                    }
+                    _ => {
+                        self.reply(conn, xid::AUTH, Code::AuthFailed, None);
+                        self.push(conn, Outgoing::Close);
+                    }
+                }
                 return Ok(());
             }
             Request::Unsupported(_) => Code::Unimplemented,
@@ -831,5 +853,493 @@ fn write_result(w: &mut Writer, r: &OpResult) {
         }
         OpResult::Deleted | OpResult::Checked => {}
         OpResult::SetData(s) | OpResult::SetAcl(s) => s.write(w),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::coordinator::proto::{Acl, CreateReq, ReadOp, Reader, Stat, event, write_multi};
+    use crate::coordinator::sessions::watch_kind;
+
+    struct Fixture {
+        _dir: tempfile::TempDir,
+        e: Engine,
+        now: u64,
+    }
+
+    fn cfg(snap_count: u64) -> EngineConfig {
+        EngineConfig {
+            limits: SessionLimits::new(100, 0, 0),
+            whitelist: vec!["ruok".into()],
+            snap_count,
+            snap_retain_count: 3,
+            purge_interval_ms: 0,
+            conf_lines: vec![],
+        }
+    }
+
+    fn fixture(snap_count: u64) -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, rec) = Store::open(dir.path(), None, false).unwrap();
+        Fixture {
+            e: Engine::new(cfg(snap_count), store, rec, 0),
+            _dir: dir,
+            now: 0,
+        }
+    }
+
+    fn peer() -> SocketAddr {
+        "10.0.0.5:4000".parse().unwrap()
+    }
+
+    impl Fixture {
+        /// Connects `conn` as a new session; returns the session id.
+        fn connect(&mut self, conn: ConnId) -> i64 {
+            let req = ConnectRequest {
+                protocol_version: 0,
+                last_zxid_seen: 0,
+                timeout_ms: 1000,
+                session_id: 0,
+                passwd: vec![0; 16],
+                read_only: Some(false),
+            };
+            self.e.connect(conn, peer(), &req, self.now, 1).unwrap();
+            let out = self.e.commit().unwrap();
+            let Outgoing::Frame(f) = &out[0].1 else {
+                panic!()
+            };
+            let mut r = Reader::new(f);
+            r.i32("pv").unwrap();
+            assert_eq!(r.i32("timeout").unwrap(), 1000);
+            r.i64("session").unwrap()
+        }
+
+        /// Sends one request and returns every (conn, output) the batch produced.
+        fn call(&mut self, conn: ConnId, xid: i32, req: Request) -> Vec<(ConnId, Outgoing)> {
+            self.e.request(conn, xid, Ok(req), self.now, 5).unwrap();
+            self.e.commit().unwrap()
+        }
+
+        /// The (err, body) of the single reply to `conn`.
+        fn reply(&mut self, conn: ConnId, req: Request) -> (i32, Vec<u8>) {
+            let out = self.call(conn, 7, req);
+            let frames: Vec<_> = out
+                .iter()
+                .filter_map(|(c, o)| match o {
+                    Outgoing::Frame(f) if *c == conn && f[..4] == 7i32.to_be_bytes() => {
+                        Some(f.clone())
+                    }
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(frames.len(), 1, "{out:?}");
+            let f = &frames[0];
+            (
+                i32::from_be_bytes([f[12], f[13], f[14], f[15]]),
+                f[16..].to_vec(),
+            )
+        }
+    }
+
+    fn create(path: &str, flags: i32) -> WriteOp {
+        WriteOp::Create(CreateReq {
+            op: op::CREATE,
+            path: path.into(),
+            data: Some(b"d".to_vec()),
+            acl: Acl::open_unsafe(),
+            flags,
+            ttl: -1,
+        })
+    }
+
+    #[test]
+    fn connect_logs_a_session_and_replies_wait_for_commit() {
+        let mut f = fixture(1000);
+        let s = f.connect(1);
+        assert_ne!(s, 0);
+        assert_eq!(f.e.last_zxid(), 1);
+        f.e.request(1, 1, Ok(Request::Write(create("/a", 0))), 0, 5)
+            .unwrap();
+        let out = f.e.commit().unwrap();
+        assert_eq!(out.len(), 1);
+        assert!(
+            f.e.commit().unwrap().is_empty(),
+            "outputs are handed out once"
+        );
+    }
+
+    #[test]
+    fn multi_read_layout() {
+        let mut f = fixture(1000);
+        f.connect(1);
+        f.call(1, 1, Request::Write(create("/a", 0)));
+        let (err, body) = f.reply(
+            1,
+            Request::MultiRead(vec![
+                ReadOp::GetData { path: "/a".into() },
+                ReadOp::GetChildren { path: "/".into() },
+                ReadOp::GetData {
+                    path: "/none".into(),
+                },
+            ]),
+        );
+        assert_eq!(err, 0);
+        let mut r = Reader::new(&body);
+        assert_eq!(
+            (
+                r.i32("t").unwrap(),
+                r.bool("d").unwrap(),
+                r.i32("e").unwrap()
+            ),
+            (4, false, 0)
+        );
+        assert_eq!(r.buffer("data").unwrap().unwrap(), b"d");
+        Stat::read(&mut r).unwrap();
+        assert_eq!(
+            (
+                r.i32("t").unwrap(),
+                r.bool("d").unwrap(),
+                r.i32("e").unwrap()
+            ),
+            (8, false, 0)
+        );
+        assert_eq!(r.strings("c").unwrap(), vec!["a", "zookeeper"]);
+        assert_eq!(
+            (
+                r.i32("t").unwrap(),
+                r.bool("d").unwrap(),
+                r.i32("e").unwrap()
+            ),
+            (-1, false, -101)
+        );
+        assert_eq!(r.i32("err").unwrap(), -101);
+        assert_eq!(
+            (
+                r.i32("t").unwrap(),
+                r.bool("d").unwrap(),
+                r.i32("e").unwrap()
+            ),
+            (-1, true, -1)
+        );
+        assert_eq!(r.remaining(), 0);
+    }
+
+    #[test]
+    fn successful_multi_result_types() {
+        let mut f = fixture(1000);
+        f.connect(1);
+        let mut c2 = create("/b", 0);
+        if let WriteOp::Create(c) = &mut c2 {
+            c.op = op::CREATE2;
+        }
+        let ops = vec![
+            create("/a", 0),
+            c2,
+            WriteOp::SetData {
+                path: "/a".into(),
+                data: None,
+                version: 0,
+            },
+            WriteOp::Check {
+                path: "/a".into(),
+                version: 1,
+            },
+            WriteOp::Delete {
+                path: "/b".into(),
+                version: 0,
+            },
+        ];
+        let mut w = Writer::new();
+        write_multi(&mut w, &ops);
+        let (err, body) = f.reply(1, Request::Multi(ops));
+        assert_eq!(err, 0);
+        let mut r = Reader::new(&body);
+        let head = |r: &mut Reader| {
+            (
+                r.i32("t").unwrap(),
+                r.bool("d").unwrap(),
+                r.i32("e").unwrap(),
+            )
+        };
+        assert_eq!(head(&mut r), (1, false, 0));
+        assert_eq!(r.ustring("p").unwrap(), "/a");
+        assert_eq!(head(&mut r), (15, false, 0));
+        assert_eq!(r.ustring("p").unwrap(), "/b");
+        Stat::read(&mut r).unwrap();
+        assert_eq!(head(&mut r), (5, false, 0));
+        assert_eq!(Stat::read(&mut r).unwrap().version, 1);
+        assert_eq!(head(&mut r), (13, false, 0));
+        assert_eq!(head(&mut r), (2, false, 0));
+        assert_eq!(head(&mut r), (-1, true, -1));
+        assert_eq!(r.remaining(), 0);
+        // One zxid for the whole multi.
+        assert_eq!(f.e.last_zxid(), 2);
+    }
+
+    #[test]
+    fn watches_persistent_and_removal() {
+        let mut f = fixture(1000);
+        f.connect(1);
+        let (err, body) = f.reply(
+            1,
+            Request::AddWatch {
+                path: "/p".into(),
+                mode: 0,
+            },
+        );
+        assert_eq!((err, body), (0, 0i32.to_be_bytes().to_vec()));
+        let out = f.call(1, 8, Request::Write(create("/p", 0)));
+        // Notification (NodeCreated on /p) first, then the reply.
+        let Outgoing::Frame(n) = &out[0].1 else {
+            panic!()
+        };
+        assert_eq!(n[..4], (-1i32).to_be_bytes());
+        assert_eq!(n[16..20], event::NODE_CREATED.to_be_bytes());
+        let Outgoing::Frame(r) = &out[1].1 else {
+            panic!()
+        };
+        assert_eq!(r[..4], 8i32.to_be_bytes());
+        let path = |p: &str| p.to_string();
+        assert_eq!(
+            f.reply(
+                1,
+                Request::CheckWatches {
+                    path: path("/p"),
+                    kind: watch_kind::DATA
+                }
+            )
+            .0,
+            -121
+        );
+        assert_eq!(
+            f.reply(
+                1,
+                Request::CheckWatches {
+                    path: path("/p"),
+                    kind: watch_kind::PERSISTENT
+                }
+            )
+            .0,
+            0
+        );
+        assert_eq!(
+            f.reply(
+                1,
+                Request::RemoveWatches {
+                    path: path("/p"),
+                    kind: watch_kind::ANY
+                }
+            )
+            .0,
+            0
+        );
+        assert_eq!(
+            f.reply(
+                1,
+                Request::RemoveWatches {
+                    path: path("/p"),
+                    kind: watch_kind::ANY
+                }
+            )
+            .0,
+            -121
+        );
+        assert_eq!(
+            f.reply(
+                1,
+                Request::AddWatch {
+                    path: path("bad"),
+                    mode: 0
+                }
+            )
+            .0,
+            -8
+        );
+        assert_eq!(
+            f.reply(
+                1,
+                Request::AddWatch {
+                    path: path("/p"),
+                    mode: 7
+                }
+            )
+            .0,
+            -8
+        );
+    }
+
+    #[test]
+    fn ephemerals_counts_whoami_and_digest_auth() {
+        let mut f = fixture(1000);
+        f.connect(1);
+        f.call(1, 1, Request::Write(create("/a", 0)));
+        f.call(1, 1, Request::Write(create("/a/e1", 1)));
+        f.call(1, 1, Request::Write(create("/b", 1)));
+        let (_, body) = f.reply(
+            1,
+            Request::GetEphemerals {
+                prefix: "/a".into(),
+            },
+        );
+        assert_eq!(Reader::new(&body).strings("e").unwrap(), vec!["/a/e1"]);
+        let (_, body) = f.reply(1, Request::GetEphemerals { prefix: "/".into() });
+        assert_eq!(
+            Reader::new(&body).strings("e").unwrap(),
+            vec!["/a/e1", "/b"]
+        );
+        let (_, body) = f.reply(1, Request::GetAllChildrenNumber { path: "/".into() });
+        assert_eq!(
+            body,
+            6i32.to_be_bytes().to_vec(),
+            "a, a/e1, b, zookeeper, quota, config"
+        );
+
+        let out = f.call(
+            1,
+            xid::AUTH,
+            Request::Auth {
+                scheme: "digest".into(),
+                auth: b"alice:secret".to_vec(),
+            },
+        );
+        let Outgoing::Frame(a) = &out[0].1 else {
+            panic!()
+        };
+        assert_eq!(a, &{
+            let mut w = Writer::new();
+            ReplyHeader {
+                xid: -4,
+                zxid: 0,
+                err: 0,
+            }
+            .write(&mut w);
+            w.buf
+        });
+        let (_, body) = f.reply(1, Request::WhoAmI);
+        let mut r = Reader::new(&body);
+        assert_eq!(r.i32("n").unwrap(), 2);
+        assert_eq!(
+            (r.ustring("s").unwrap(), r.ustring("u").unwrap()),
+            ("ip".into(), "10.0.0.5".into())
+        );
+        assert_eq!(r.ustring("s").unwrap(), "digest");
+        assert!(r.ustring("u").unwrap().starts_with("alice:"));
+        // An ACL for the "auth" scheme resolves to alice; another session cannot read it.
+        let mut c = create("/mine", 0);
+        if let WriteOp::Create(c) = &mut c {
+            c.acl = vec![Acl {
+                perms: 31,
+                scheme: "auth".into(),
+                id: String::new(),
+            }];
+        }
+        f.call(1, 1, Request::Write(c));
+        assert_eq!(
+            f.reply(
+                1,
+                Request::GetData {
+                    path: "/mine".into(),
+                    watch: false
+                }
+            )
+            .0,
+            0
+        );
+        f.connect(2);
+        assert_eq!(
+            f.reply(
+                2,
+                Request::GetData {
+                    path: "/mine".into(),
+                    watch: false
+                }
+            )
+            .0,
+            -102
+        );
+        // An unsupported scheme fails and closes.
+        let out = f.call(
+            2,
+            xid::AUTH,
+            Request::Auth {
+                scheme: "x509".into(),
+                auth: vec![],
+            },
+        );
+        assert_eq!(out.last().unwrap().1, Outgoing::Close);
+    }
+
+    #[test]
+    fn expiry_deletes_ephemerals_notifies_and_closes() {
+        let mut f = fixture(1000);
+        let s1 = f.connect(1);
+        f.call(1, 1, Request::Write(create("/e", 1)));
+        f.connect(2);
+        f.call(
+            2,
+            1,
+            Request::Exists {
+                path: "/e".into(),
+                watch: true,
+            },
+        );
+        // Session 2 keeps pinging; session 1 goes silent.
+        let mut out = Vec::new();
+        for t in (100..=1500).step_by(100) {
+            f.now = t;
+            out.extend(f.call(2, xid::PING, Request::Ping));
+            f.e.tick(t, 10).unwrap();
+            out.extend(f.e.commit().unwrap());
+        }
+        assert!(f.e.tree().get("/e").is_none());
+        assert!(f.e.sessions.get(s1).is_none());
+        assert!(out.contains(&(1, Outgoing::Close)), "{out:?}");
+        let all: Vec<_> = out.iter().filter(|(c, _)| *c == 2).collect();
+        assert!(all.iter().any(|(_, o)| matches!(o, Outgoing::Frame(n) if n.get(16..20) == Some(&event::NODE_DELETED.to_be_bytes()[..]))), "{out:?}");
+        // Requests from the expired session's connection are ignored.
+        assert!(f.call(1, 3, Request::Ping).is_empty());
+    }
+
+    #[test]
+    fn snapshots_are_taken_and_recovered() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let (store, rec) = Store::open(dir.path(), None, false).unwrap();
+            let mut f = Fixture {
+                e: Engine::new(cfg(5), store, rec, 0),
+                _dir: tempfile::tempdir().unwrap(),
+                now: 0,
+            };
+            f.connect(1);
+            for i in 0..12 {
+                f.call(1, 1, Request::Write(create(&format!("/n{i}"), 0)));
+            }
+        }
+        let snaps = std::fs::read_dir(dir.path().join("version-2"))
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with("snapshot.")
+            })
+            .count();
+        assert_eq!(snaps, 2, "one snapshot per 5 log entries");
+        let (_, rec) = Store::open(dir.path(), None, false).unwrap();
+        assert_eq!(rec.last_zxid, 13);
+        assert!(rec.tree.get("/n11").is_some());
+        assert_eq!(rec.sessions.len(), 1);
+    }
+
+    #[test]
+    fn four_letter_whitelist() {
+        let mut f = fixture(1000);
+        assert_eq!(f.e.four_letter("ruok"), "imok");
+        assert_eq!(
+            f.e.four_letter("srvr"),
+            "srvr is not executed because it is not in the whitelist.\n"
+        );
     }
 }

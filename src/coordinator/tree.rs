@@ -157,8 +157,38 @@ fn acl_allows(acl: &[Acl], perm: i32, auth: Option<&[(String, String)]>) -> bool
     acl.iter().any(|a| {
         a.perms & perm != 0
             && ((a.scheme == "world" && a.id == "anyone")
-                || auth.iter().any(|(s, i)| *s == a.scheme && *i == a.id))
+                || auth.iter().any(|(s, i)| {
+                    *s == a.scheme
+                        && if s == "ip" {
+                            ip_matches(&a.id, i)
+                        } else {
+                            *i == a.id
+                        }
+                }))
     })
+}
+
+/// ZooKeeper's ip scheme: `addr` or `addr/bits` against the client's address.
+fn ip_matches(acl_id: &str, client: &str) -> bool {
+    use std::net::IpAddr;
+    let (addr, bits) = match acl_id.split_once('/') {
+        Some((a, b)) => (a, b.parse::<u32>().ok()),
+        None => (acl_id, None),
+    };
+    let (Ok(a), Ok(c)) = (addr.parse::<IpAddr>(), client.parse::<IpAddr>()) else {
+        return false;
+    };
+    let (a, c, width): (u128, u128, u32) = match (a, c) {
+        (IpAddr::V4(a), IpAddr::V4(c)) => (u32::from(a).into(), u32::from(c).into(), 32),
+        (IpAddr::V6(a), IpAddr::V6(c)) => (u128::from(a), u128::from(c), 128),
+        _ => return false,
+    };
+    let bits = bits.unwrap_or(width).min(width);
+    if bits == 0 {
+        return true;
+    }
+    let shift = width - bits;
+    (a >> shift) == (c >> shift)
 }
 
 /// Checks an ACL given by a client and replaces `auth` scheme entries by the session's

@@ -14,8 +14,9 @@ import threading
 import time
 
 from kazoo.client import KazooClient
-from kazoo.exceptions import (BadVersionError, NodeExistsError, NoNodeError, RolledBackError,
+from kazoo.exceptions import (BadVersionError, NoAuthError, NodeExistsError, NoNodeError, RolledBackError,
                               RuntimeInconsistency)
+from kazoo.security import make_digest_acl
 
 HOSTS = sys.argv[1]
 SESSION_TIMEOUT_S = 4.0
@@ -164,6 +165,19 @@ def main():
     check(zk.exists("/a/closing") is None, "ephemeral survived closeSession")
     check(gone.wait(5), "no DELETED event for the closed session's ephemeral")
     ok("ephemeral_close")
+
+    za = KazooClient(hosts=HOSTS, timeout=SESSION_TIMEOUT_S, auth_data=[("digest", "alice:secret")])
+    za.start(timeout=10)
+    za.create("/a/secret", b"s", acl=[make_digest_acl("alice", "secret", all=True)])
+    check(za.get("/a/secret")[0] == b"s", "digest-authenticated read")
+    try:
+        zk.get("/a/secret")
+        fail("unauthenticated read of a digest-protected node")
+    except NoAuthError:
+        pass
+    za.stop()
+    za.close()
+    ok("digest_acl")
 
     child = subprocess.Popen([sys.executable, __file__, HOSTS, "--hold", "/a/killed"],
                              stdout=subprocess.PIPE, text=True)

@@ -17,7 +17,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
 
 use super::engine::{ConnId, Engine, EngineConfig, Outgoing};
 use super::proto::{ConnectRequest, DecodeError, Reader, Request};
@@ -100,6 +100,8 @@ enum Inbound {
         peer: SocketAddr,
         req: ConnectRequest,
         tx: mpsc::Sender<Outgoing>,
+        /// Wakes the connection's writer to drop it even while a write is stuck.
+        kill: Arc<Notify>,
     },
     Request {
         conn: ConnId,
@@ -122,6 +124,10 @@ const FOUR_LETTER_WORDS: [&str; 17] = [
     "conf", "cons", "crst", "dirs", "dump", "envi", "gtmk", "ruok", "stmk", "srvr", "srst", "stat",
     "wchc", "wchp", "wchs", "mntr", "isro",
 ];
+
+/// How long a connection may take to send its handshake or four-letter word
+/// (ZooKeeper's sessionlessCnxnTimeout).
+const SESSIONLESS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A running coordinator.
 #[derive(Debug)]
@@ -296,7 +302,7 @@ fn engine_loop(
     mut rx: mpsc::Receiver<Inbound>,
     start: Instant,
 ) -> Result<(), StoreError> {
-    let mut senders: HashMap<ConnId, mpsc::Sender<Outgoing>> = HashMap::new();
+    let mut senders: HashMap<ConnId, (mpsc::Sender<Outgoing>, Arc<Notify>)> = HashMap::new();
     while let Some(first) = rx.blocking_recv() {
         let mut batch = vec![first];
         while batch.len() < 512 {
@@ -315,8 +321,9 @@ fn engine_loop(
                     peer,
                     req,
                     tx,
+                    kill,
                 } => {
-                    senders.insert(conn, tx);
+                    senders.insert(conn, (tx, kill));
                     engine.connect(conn, peer, &req, now, wall)?;
                 }
                 Inbound::Request {
@@ -341,7 +348,7 @@ fn engine_loop(
             }
         }
         for (conn, out) in engine.commit()? {
-            let Some(tx) = senders.get(&conn) else {
+            let Some((tx, kill)) = senders.get(&conn) else {
                 continue;
             };
             match tx.try_send(out) {
@@ -350,6 +357,7 @@ fn engine_loop(
                     tracing::warn!(
                         "connection {conn}: outgoing queue full, dropping the slow reader"
                     );
+                    kill.notify_one();
                     senders.remove(&conn);
                     engine.disconnected(conn);
                 }
@@ -465,7 +473,10 @@ async fn connection(
 ) {
     let (mut rd, mut wr) = stream.into_split();
     let mut first = [0u8; 4];
-    if rd.read_exact(&mut first).await.is_err() {
+    if !matches!(
+        tokio::time::timeout(SESSIONLESS_TIMEOUT, rd.read_exact(&mut first)).await,
+        Ok(Ok(_))
+    ) {
         return;
     }
     if let Some(word) = std::str::from_utf8(&first)
@@ -485,7 +496,8 @@ async fn connection(
         let _ = wr.shutdown().await;
         return;
     }
-    let Some(payload) = frame_body(&mut rd, i32::from_be_bytes(first), ctx.max_frame).await else {
+    let handshake = frame_body(&mut rd, i32::from_be_bytes(first), ctx.max_frame);
+    let Ok(Some(payload)) = tokio::time::timeout(SESSIONLESS_TIMEOUT, handshake).await else {
         return;
     };
     let Ok(req) = ConnectRequest::read(&mut Reader::new(&payload)) else {
@@ -494,7 +506,8 @@ async fn connection(
     };
     let (out_tx, out_rx) = mpsc::channel(ctx.queue);
     let (done_tx, mut done_rx) = oneshot::channel::<()>();
-    tokio::spawn(writer(wr, out_rx, done_tx));
+    let kill = Arc::new(Notify::new());
+    tokio::spawn(writer(wr, out_rx, done_tx, kill.clone()));
     if ctx
         .inbound
         .send(Inbound::Connect {
@@ -502,6 +515,7 @@ async fn connection(
             peer,
             req,
             tx: out_tx,
+            kill,
         })
         .await
         .is_err()
@@ -536,24 +550,41 @@ async fn connection(
     let _ = ctx.inbound.send(Inbound::Disconnected { conn }).await;
 }
 
-async fn writer(wr: OwnedWriteHalf, mut rx: mpsc::Receiver<Outgoing>, done: oneshot::Sender<()>) {
+async fn writer(
+    wr: OwnedWriteHalf,
+    mut rx: mpsc::Receiver<Outgoing>,
+    done: oneshot::Sender<()>,
+    kill: Arc<Notify>,
+) {
     let mut w = BufWriter::new(wr);
-    while let Some(out) = rx.recv().await {
-        match out {
-            Outgoing::Frame(b) => {
-                let len = u32::try_from(b.len()).unwrap_or(u32::MAX);
-                if w.write_all(&len.to_be_bytes()).await.is_err() || w.write_all(&b).await.is_err()
-                {
-                    break;
+    let pump = async {
+        while let Some(out) = rx.recv().await {
+            match out {
+                Outgoing::Frame(b) => {
+                    let len = u32::try_from(b.len()).unwrap_or(u32::MAX);
+                    if w.write_all(&len.to_be_bytes()).await.is_err()
+                        || w.write_all(&b).await.is_err()
+                    {
+                        return;
+                    }
+                    if rx.is_empty() && w.flush().await.is_err() {
+                        return;
+                    }
                 }
-                if rx.is_empty() && w.flush().await.is_err() {
-                    break;
+                Outgoing::Close => {
+                    let _ = w.flush().await;
+                    return;
                 }
             }
-            Outgoing::Close => break,
         }
+        let _ = w.flush().await;
+    };
+    // A killed connection (slow reader) is dropped at once, even in the middle of a write
+    // the peer never reads.
+    tokio::select! {
+        _ = pump => {}
+        _ = kill.notified() => {}
     }
-    let _ = w.flush().await;
     let _ = w.shutdown().await;
     let _ = done.send(());
 }

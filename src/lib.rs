@@ -9,6 +9,7 @@
 //! | [`config`]  | Java `.properties` parsing, Kafka/ZooKeeper key tables, `--override` layering |
 //! | [`cli`]     | multi-call dispatch, Kafka's command-line habits, one module per tool, docs |
 //! | [`daemon`]  | `-daemon` detaching and finding running servers for the `*-stop` tools |
+//! | [`coordinator`] | the ZooKeeper-protocol coordinator: tree, sessions, watches, log, server |
 //! | [`logging`] | `tracing` set-up for tools and daemons |
 //! | [`protocol`] | Kafka wire protocol, pure; `records`: RecordBatch v2, CRC32C, varints, codecs |
 
@@ -18,6 +19,7 @@
 pub mod cli;
 pub mod config;
 pub mod daemon;
+pub mod coordinator;
 pub mod error;
 pub mod logging;
 pub mod protocol;

@@ -41,3 +41,6 @@ pub fn stderr(out: &Output) -> String {
 pub fn code(out: &Output) -> i32 {
     out.status.code().unwrap_or(-1)
 }
+
+pub mod zk;
+pub use zk::{Client, Reply, closed, frame, read_raw};

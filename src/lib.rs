@@ -8,6 +8,7 @@
 //! | [`error`]   | the errors tools report and their exit codes (0 ok, 1 failure, 2 usage) |
 //! | [`cli`]     | multi-call dispatch, Kafka's command-line habits, one module per tool, docs |
 //! | [`logging`] | `tracing` set-up for tools and daemons |
+//! | [`protocol`] | Kafka wire protocol: primitives, frames, headers, generated message codecs, error codes |
 
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]
@@ -15,4 +16,5 @@
 pub mod cli;
 pub mod error;
 pub mod logging;
+pub mod protocol;
 pub mod types;

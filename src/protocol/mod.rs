@@ -1,0 +1,2 @@
+//! The Kafka wire protocol, pure (no sockets, no tokio).
+pub mod codec;

@@ -569,6 +569,18 @@ impl Decoder {
             .ok_or_else(|| DecodeErrorKind::UnexpectedNull { what: "array" }.into())
     }
 
+    /// A nullable struct: an int8 marker (negative = null) and, when present, the struct.
+    pub fn nullable_struct<T>(
+        &mut self,
+        read: impl FnOnce(&mut Decoder) -> Result<T, DecodeError>,
+    ) -> Result<Option<T>, DecodeError> {
+        if self.struct_present()? {
+            read(self).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
     /// The presence marker of a nullable struct: a negative int8 means null.
     pub fn struct_present(&mut self) -> Result<bool, DecodeError> {
         Ok(self.i8()? >= 0)

@@ -1,6 +1,9 @@
 //! Developer tasks that rewrite committed, generated files.
 //!
 //! `cargo xtask docs`: shell completions and man pages from the clap definitions.
+//! `cargo xtask codegen`: the Kafka protocol codecs from Kafka's JSON message specs.
+
+mod codegen;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,8 +13,9 @@ fn main() -> ExitCode {
     let root = repo_root();
     let result = match task.as_str() {
         "docs" => write_docs(&root),
+        "codegen" => codegen::run(&root).map_err(std::io::Error::other),
         _ => {
-            eprintln!("usage: cargo xtask docs");
+            eprintln!("usage: cargo xtask docs|codegen");
             return ExitCode::from(2);
         }
     };

@@ -266,8 +266,8 @@ pub trait Message: Sized + Default + Clone + PartialEq + fmt::Debug {
 
 /// A request or response body: a message with an API key.
 pub trait ApiMessage: Message {
-    /// The API key this message belongs to.
-    const API_KEY: i16;
+    /// The API this message belongs to.
+    const API_KEY: crate::protocol::messages::ApiKey;
 }
 
 /// A request body, linked to its response type.

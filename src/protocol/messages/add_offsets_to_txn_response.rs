@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 25 (`AddOffsetsToTxnResponse`), versions 0-4, flexible 3+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -96,7 +97,7 @@ impl Message for AddOffsetsToTxnResponse {
 }
 
 impl ApiMessage for AddOffsetsToTxnResponse {
-    const API_KEY: i16 = 25;
+    const API_KEY: ApiKey = ApiKey::AddOffsetsToTxn;
 }
 
 #[cfg(test)]

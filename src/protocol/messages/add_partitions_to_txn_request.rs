@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 24 (`AddPartitionsToTxnRequest`), versions 0-5, flexible 3+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -465,7 +466,7 @@ impl Message for AddPartitionsToTxnRequest {
 }
 
 impl ApiMessage for AddPartitionsToTxnRequest {
-    const API_KEY: i16 = 24;
+    const API_KEY: ApiKey = ApiKey::AddPartitionsToTxn;
 }
 
 impl ApiRequest for AddPartitionsToTxnRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 24 (`AddPartitionsToTxnResponse`), versions 0-5, flexible 3+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -429,7 +430,7 @@ impl Message for AddPartitionsToTxnResponse {
 }
 
 impl ApiMessage for AddPartitionsToTxnResponse {
-    const API_KEY: i16 = 24;
+    const API_KEY: ApiKey = ApiKey::AddPartitionsToTxn;
 }
 
 #[cfg(test)]

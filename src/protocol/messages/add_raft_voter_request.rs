@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 80 (`AddRaftVoterRequest`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq)]
@@ -195,7 +196,7 @@ impl Message for AddRaftVoterRequest {
 }
 
 impl ApiMessage for AddRaftVoterRequest {
-    const API_KEY: i16 = 80;
+    const API_KEY: ApiKey = ApiKey::AddRaftVoter;
 }
 
 impl ApiRequest for AddRaftVoterRequest {

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 67 (`AllocateProducerIdsRequest`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq)]
@@ -98,7 +99,7 @@ impl Message for AllocateProducerIdsRequest {
 }
 
 impl ApiMessage for AllocateProducerIdsRequest {
-    const API_KEY: i16 = 67;
+    const API_KEY: ApiKey = ApiKey::AllocateProducerIds;
 }
 
 impl ApiRequest for AllocateProducerIdsRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 67 (`AllocateProducerIdsResponse`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -99,7 +100,7 @@ impl Message for AllocateProducerIdsResponse {
 }
 
 impl ApiMessage for AllocateProducerIdsResponse {
-    const API_KEY: i16 = 67;
+    const API_KEY: ApiKey = ApiKey::AllocateProducerIds;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 49 (`AlterClientQuotasRequest`), versions 0-1, flexible 1+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -353,7 +354,7 @@ impl Message for AlterClientQuotasRequest {
 }
 
 impl ApiMessage for AlterClientQuotasRequest {
-    const API_KEY: i16 = 49;
+    const API_KEY: ApiKey = ApiKey::AlterClientQuotas;
 }
 
 impl ApiRequest for AlterClientQuotasRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 49 (`AlterClientQuotasResponse`), versions 0-1, flexible 1+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -286,7 +287,7 @@ impl Message for AlterClientQuotasResponse {
 }
 
 impl ApiMessage for AlterClientQuotasResponse {
-    const API_KEY: i16 = 49;
+    const API_KEY: ApiKey = ApiKey::AlterClientQuotas;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 33 (`AlterConfigsRequest`), versions 0-2, flexible 2+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -276,7 +277,7 @@ impl Message for AlterConfigsRequest {
 }
 
 impl ApiMessage for AlterConfigsRequest {
-    const API_KEY: i16 = 33;
+    const API_KEY: ApiKey = ApiKey::AlterConfigs;
 }
 
 impl ApiRequest for AlterConfigsRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 33 (`AlterConfigsResponse`), versions 0-2, flexible 2+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -207,7 +208,7 @@ impl Message for AlterConfigsResponse {
 }
 
 impl ApiMessage for AlterConfigsResponse {
-    const API_KEY: i16 = 33;
+    const API_KEY: ApiKey = ApiKey::AlterConfigs;
 }
 
 #[cfg(test)]

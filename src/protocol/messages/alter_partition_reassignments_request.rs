@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 45 (`AlterPartitionReassignmentsRequest`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq)]
@@ -245,7 +246,7 @@ impl Message for AlterPartitionReassignmentsRequest {
 }
 
 impl ApiMessage for AlterPartitionReassignmentsRequest {
-    const API_KEY: i16 = 45;
+    const API_KEY: ApiKey = ApiKey::AlterPartitionReassignments;
 }
 
 impl ApiRequest for AlterPartitionReassignmentsRequest {

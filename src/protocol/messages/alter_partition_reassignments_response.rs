@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 45 (`AlterPartitionReassignmentsResponse`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq)]
@@ -269,7 +270,7 @@ impl Message for AlterPartitionReassignmentsResponse {
 }
 
 impl ApiMessage for AlterPartitionReassignmentsResponse {
-    const API_KEY: i16 = 45;
+    const API_KEY: ApiKey = ApiKey::AlterPartitionReassignments;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 56 (`AlterPartitionRequest`), versions 0-3, flexible 0+.
 #[derive(Debug, Clone, PartialEq)]
@@ -454,7 +455,7 @@ impl Message for AlterPartitionRequest {
 }
 
 impl ApiMessage for AlterPartitionRequest {
-    const API_KEY: i16 = 56;
+    const API_KEY: ApiKey = ApiKey::AlterPartition;
 }
 
 impl ApiRequest for AlterPartitionRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 56 (`AlterPartitionResponse`), versions 0-3, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -304,7 +305,7 @@ impl Message for AlterPartitionResponse {
 }
 
 impl ApiMessage for AlterPartitionResponse {
-    const API_KEY: i16 = 56;
+    const API_KEY: ApiKey = ApiKey::AlterPartition;
 }
 
 #[cfg(test)]

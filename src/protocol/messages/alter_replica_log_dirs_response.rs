@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 34 (`AlterReplicaLogDirsResponse`), versions 0-2, flexible 2+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -258,7 +259,7 @@ impl Message for AlterReplicaLogDirsResponse {
 }
 
 impl ApiMessage for AlterReplicaLogDirsResponse {
-    const API_KEY: i16 = 34;
+    const API_KEY: ApiKey = ApiKey::AlterReplicaLogDirs;
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 51 (`AlterUserScramCredentialsRequest`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -245,7 +246,7 @@ impl Message for AlterUserScramCredentialsRequest {
 }
 
 impl ApiMessage for AlterUserScramCredentialsRequest {
-    const API_KEY: i16 = 51;
+    const API_KEY: ApiKey = ApiKey::AlterUserScramCredentials;
 }
 
 impl ApiRequest for AlterUserScramCredentialsRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 51 (`AlterUserScramCredentialsResponse`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -176,7 +177,7 @@ impl Message for AlterUserScramCredentialsResponse {
 }
 
 impl ApiMessage for AlterUserScramCredentialsResponse {
-    const API_KEY: i16 = 51;
+    const API_KEY: ApiKey = ApiKey::AlterUserScramCredentials;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 18 (`ApiVersionsRequest`), versions 0-4, flexible 3+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -115,7 +116,7 @@ impl Message for ApiVersionsRequest {
 }
 
 impl ApiMessage for ApiVersionsRequest {
-    const API_KEY: i16 = 18;
+    const API_KEY: ApiKey = ApiKey::ApiVersions;
 }
 
 impl ApiRequest for ApiVersionsRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 18 (`ApiVersionsResponse`), versions 0-4, flexible 3+.
 #[derive(Debug, Clone, PartialEq)]
@@ -588,7 +589,7 @@ impl Message for ApiVersionsResponse {
 }
 
 impl ApiMessage for ApiVersionsResponse {
-    const API_KEY: i16 = 18;
+    const API_KEY: ApiKey = ApiKey::ApiVersions;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 73 (`AssignReplicasToDirsRequest`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq)]
@@ -299,7 +300,7 @@ impl Message for AssignReplicasToDirsRequest {
 }
 
 impl ApiMessage for AssignReplicasToDirsRequest {
-    const API_KEY: i16 = 73;
+    const API_KEY: ApiKey = ApiKey::AssignReplicasToDirs;
 }
 
 impl ApiRequest for AssignReplicasToDirsRequest {

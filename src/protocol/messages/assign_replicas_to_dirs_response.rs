@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 73 (`AssignReplicasToDirsResponse`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -294,7 +295,7 @@ impl Message for AssignReplicasToDirsResponse {
 }
 
 impl ApiMessage for AssignReplicasToDirsResponse {
-    const API_KEY: i16 = 73;
+    const API_KEY: ApiKey = ApiKey::AssignReplicasToDirs;
 }
 
 #[cfg(test)]

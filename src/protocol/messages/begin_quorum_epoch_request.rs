@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 53 (`BeginQuorumEpochRequest`), versions 0-1, flexible 1+.
 #[derive(Debug, Clone, PartialEq)]
@@ -454,7 +455,7 @@ impl Message for BeginQuorumEpochRequest {
 }
 
 impl ApiMessage for BeginQuorumEpochRequest {
-    const API_KEY: i16 = 53;
+    const API_KEY: ApiKey = ApiKey::BeginQuorumEpoch;
 }
 
 impl ApiRequest for BeginQuorumEpochRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 53 (`BeginQuorumEpochResponse`), versions 0-1, flexible 1+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -445,7 +446,7 @@ impl Message for BeginQuorumEpochResponse {
 }
 
 impl ApiMessage for BeginQuorumEpochResponse {
-    const API_KEY: i16 = 53;
+    const API_KEY: ApiKey = ApiKey::BeginQuorumEpoch;
 }
 
 #[cfg(test)]

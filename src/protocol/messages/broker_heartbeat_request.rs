@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 63 (`BrokerHeartbeatRequest`), versions 0-1, flexible 0+.
 #[derive(Debug, Clone, PartialEq)]
@@ -165,7 +166,7 @@ impl Message for BrokerHeartbeatRequest {
 }
 
 impl ApiMessage for BrokerHeartbeatRequest {
-    const API_KEY: i16 = 63;
+    const API_KEY: ApiKey = ApiKey::BrokerHeartbeat;
 }
 
 impl ApiRequest for BrokerHeartbeatRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 63 (`BrokerHeartbeatResponse`), versions 0-1, flexible 0+.
 #[derive(Debug, Clone, PartialEq)]
@@ -118,7 +119,7 @@ impl Message for BrokerHeartbeatResponse {
 }
 
 impl ApiMessage for BrokerHeartbeatResponse {
-    const API_KEY: i16 = 63;
+    const API_KEY: ApiKey = ApiKey::BrokerHeartbeat;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 62 (`BrokerRegistrationRequest`), versions 0-4, flexible 0+.
 #[derive(Debug, Clone, PartialEq)]
@@ -337,7 +338,7 @@ impl Message for BrokerRegistrationRequest {
 }
 
 impl ApiMessage for BrokerRegistrationRequest {
-    const API_KEY: i16 = 62;
+    const API_KEY: ApiKey = ApiKey::BrokerRegistration;
 }
 
 impl ApiRequest for BrokerRegistrationRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 62 (`BrokerRegistrationResponse`), versions 0-4, flexible 0+.
 #[derive(Debug, Clone, PartialEq)]
@@ -104,7 +105,7 @@ impl Message for BrokerRegistrationResponse {
 }
 
 impl ApiMessage for BrokerRegistrationResponse {
-    const API_KEY: i16 = 62;
+    const API_KEY: ApiKey = ApiKey::BrokerRegistration;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 69 (`ConsumerGroupDescribeRequest`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -100,7 +101,7 @@ impl Message for ConsumerGroupDescribeRequest {
 }
 
 impl ApiMessage for ConsumerGroupDescribeRequest {
-    const API_KEY: i16 = 69;
+    const API_KEY: ApiKey = ApiKey::ConsumerGroupDescribe;
 }
 
 impl ApiRequest for ConsumerGroupDescribeRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 69 (`ConsumerGroupDescribeResponse`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -488,7 +489,7 @@ impl Message for ConsumerGroupDescribeResponse {
 }
 
 impl ApiMessage for ConsumerGroupDescribeResponse {
-    const API_KEY: i16 = 69;
+    const API_KEY: ApiKey = ApiKey::ConsumerGroupDescribe;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 68 (`ConsumerGroupHeartbeatRequest`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq)]
@@ -248,7 +249,7 @@ impl Message for ConsumerGroupHeartbeatRequest {
 }
 
 impl ApiMessage for ConsumerGroupHeartbeatRequest {
-    const API_KEY: i16 = 68;
+    const API_KEY: ApiKey = ApiKey::ConsumerGroupHeartbeat;
 }
 
 impl ApiRequest for ConsumerGroupHeartbeatRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 68 (`ConsumerGroupHeartbeatResponse`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -242,7 +243,7 @@ impl Message for ConsumerGroupHeartbeatResponse {
 }
 
 impl ApiMessage for ConsumerGroupHeartbeatResponse {
-    const API_KEY: i16 = 68;
+    const API_KEY: ApiKey = ApiKey::ConsumerGroupHeartbeat;
 }
 
 #[cfg(test)]

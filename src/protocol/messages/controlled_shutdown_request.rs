@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 7 (`ControlledShutdownRequest`), versions 0-3, flexible 3+.
 #[derive(Debug, Clone, PartialEq)]
@@ -115,7 +116,7 @@ impl Message for ControlledShutdownRequest {
 }
 
 impl ApiMessage for ControlledShutdownRequest {
-    const API_KEY: i16 = 7;
+    const API_KEY: ApiKey = ApiKey::ControlledShutdown;
 }
 
 impl ApiRequest for ControlledShutdownRequest {

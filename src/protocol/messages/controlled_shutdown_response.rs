@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 7 (`ControlledShutdownResponse`), versions 0-3, flexible 3+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -175,7 +176,7 @@ impl Message for ControlledShutdownResponse {
 }
 
 impl ApiMessage for ControlledShutdownResponse {
-    const API_KEY: i16 = 7;
+    const API_KEY: ApiKey = ApiKey::ControlledShutdown;
 }
 
 #[cfg(test)]

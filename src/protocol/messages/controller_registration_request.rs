@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 70 (`ControllerRegistrationRequest`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -261,7 +262,7 @@ impl Message for ControllerRegistrationRequest {
 }
 
 impl ApiMessage for ControllerRegistrationRequest {
-    const API_KEY: i16 = 70;
+    const API_KEY: ApiKey = ApiKey::ControllerRegistration;
 }
 
 impl ApiRequest for ControllerRegistrationRequest {

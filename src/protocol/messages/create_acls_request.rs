@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 30 (`CreateAclsRequest`), versions 0-3, flexible 2+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -238,7 +239,7 @@ impl Message for CreateAclsRequest {
 }
 
 impl ApiMessage for CreateAclsRequest {
-    const API_KEY: i16 = 30;
+    const API_KEY: ApiKey = ApiKey::CreateAcls;
 }
 
 impl ApiRequest for CreateAclsRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 30 (`CreateAclsResponse`), versions 0-3, flexible 2+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -187,7 +188,7 @@ impl Message for CreateAclsResponse {
 }
 
 impl ApiMessage for CreateAclsResponse {
-    const API_KEY: i16 = 30;
+    const API_KEY: ApiKey = ApiKey::CreateAcls;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 38 (`CreateDelegationTokenRequest`), versions 0-3, flexible 2+.
 #[derive(Debug, Clone, PartialEq)]
@@ -240,7 +241,7 @@ impl Message for CreateDelegationTokenRequest {
 }
 
 impl ApiMessage for CreateDelegationTokenRequest {
-    const API_KEY: i16 = 38;
+    const API_KEY: ApiKey = ApiKey::CreateDelegationToken;
 }
 
 impl ApiRequest for CreateDelegationTokenRequest {

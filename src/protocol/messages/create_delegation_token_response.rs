@@ -6,6 +6,7 @@ use bytes::Bytes;
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 38 (`CreateDelegationTokenResponse`), versions 0-3, flexible 2+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -186,7 +187,7 @@ impl Message for CreateDelegationTokenResponse {
 }
 
 impl ApiMessage for CreateDelegationTokenResponse {
-    const API_KEY: i16 = 38;
+    const API_KEY: ApiKey = ApiKey::CreateDelegationToken;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 37 (`CreatePartitionsRequest`), versions 0-3, flexible 2+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -286,7 +287,7 @@ impl Message for CreatePartitionsRequest {
 }
 
 impl ApiMessage for CreatePartitionsRequest {
-    const API_KEY: i16 = 37;
+    const API_KEY: ApiKey = ApiKey::CreatePartitions;
 }
 
 impl ApiRequest for CreatePartitionsRequest {

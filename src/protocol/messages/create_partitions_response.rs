@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 37 (`CreatePartitionsResponse`), versions 0-3, flexible 2+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -186,7 +187,7 @@ impl Message for CreatePartitionsResponse {
 }
 
 impl ApiMessage for CreatePartitionsResponse {
-    const API_KEY: i16 = 37;
+    const API_KEY: ApiKey = ApiKey::CreatePartitions;
 }
 
 #[cfg(test)]

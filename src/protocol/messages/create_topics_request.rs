@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 19 (`CreateTopicsRequest`), versions 0-7, flexible 5+.
 #[derive(Debug, Clone, PartialEq)]
@@ -406,7 +407,7 @@ impl Message for CreateTopicsRequest {
 }
 
 impl ApiMessage for CreateTopicsRequest {
-    const API_KEY: i16 = 19;
+    const API_KEY: ApiKey = ApiKey::CreateTopics;
 }
 
 impl ApiRequest for CreateTopicsRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 19 (`CreateTopicsResponse`), versions 0-7, flexible 5+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -505,7 +506,7 @@ impl Message for CreateTopicsResponse {
 }
 
 impl ApiMessage for CreateTopicsResponse {
-    const API_KEY: i16 = 19;
+    const API_KEY: ApiKey = ApiKey::CreateTopics;
 }
 
 #[cfg(test)]

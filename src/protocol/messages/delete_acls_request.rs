@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 31 (`DeleteAclsRequest`), versions 0-3, flexible 2+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -245,7 +246,7 @@ impl Message for DeleteAclsRequest {
 }
 
 impl ApiMessage for DeleteAclsRequest {
-    const API_KEY: i16 = 31;
+    const API_KEY: ApiKey = ApiKey::DeleteAcls;
 }
 
 impl ApiRequest for DeleteAclsRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 31 (`DeleteAclsResponse`), versions 0-3, flexible 2+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -360,7 +361,7 @@ impl Message for DeleteAclsResponse {
 }
 
 impl ApiMessage for DeleteAclsResponse {
-    const API_KEY: i16 = 31;
+    const API_KEY: ApiKey = ApiKey::DeleteAcls;
 }
 
 #[cfg(test)]

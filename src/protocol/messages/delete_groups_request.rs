@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 42 (`DeleteGroupsRequest`), versions 0-2, flexible 2+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -103,7 +104,7 @@ impl Message for DeleteGroupsRequest {
 }
 
 impl ApiMessage for DeleteGroupsRequest {
-    const API_KEY: i16 = 42;
+    const API_KEY: ApiKey = ApiKey::DeleteGroups;
 }
 
 impl ApiRequest for DeleteGroupsRequest {

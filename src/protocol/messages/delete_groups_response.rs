@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 42 (`DeleteGroupsResponse`), versions 0-2, flexible 2+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -175,7 +176,7 @@ impl Message for DeleteGroupsResponse {
 }
 
 impl ApiMessage for DeleteGroupsResponse {
-    const API_KEY: i16 = 42;
+    const API_KEY: ApiKey = ApiKey::DeleteGroups;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 21 (`DeleteRecordsRequest`), versions 0-2, flexible 2+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -255,7 +256,7 @@ impl Message for DeleteRecordsRequest {
 }
 
 impl ApiMessage for DeleteRecordsRequest {
-    const API_KEY: i16 = 21;
+    const API_KEY: ApiKey = ApiKey::DeleteRecords;
 }
 
 impl ApiRequest for DeleteRecordsRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 21 (`DeleteRecordsResponse`), versions 0-2, flexible 2+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -263,7 +264,7 @@ impl Message for DeleteRecordsResponse {
 }
 
 impl ApiMessage for DeleteRecordsResponse {
-    const API_KEY: i16 = 21;
+    const API_KEY: ApiKey = ApiKey::DeleteRecords;
 }
 
 #[cfg(test)]

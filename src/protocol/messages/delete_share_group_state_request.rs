@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 86 (`DeleteShareGroupStateRequest`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -215,7 +216,7 @@ impl Message for DeleteShareGroupStateRequest {
 }
 
 impl ApiMessage for DeleteShareGroupStateRequest {
-    const API_KEY: i16 = 86;
+    const API_KEY: ApiKey = ApiKey::DeleteShareGroupState;
 }
 
 impl ApiRequest for DeleteShareGroupStateRequest {

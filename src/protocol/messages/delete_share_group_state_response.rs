@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 86 (`DeleteShareGroupStateResponse`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -224,7 +225,7 @@ impl Message for DeleteShareGroupStateResponse {
 }
 
 impl ApiMessage for DeleteShareGroupStateResponse {
-    const API_KEY: i16 = 86;
+    const API_KEY: ApiKey = ApiKey::DeleteShareGroupState;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 20 (`DeleteTopicsRequest`), versions 0-6, flexible 4+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -247,7 +248,7 @@ impl Message for DeleteTopicsRequest {
 }
 
 impl ApiMessage for DeleteTopicsRequest {
-    const API_KEY: i16 = 20;
+    const API_KEY: ApiKey = ApiKey::DeleteTopics;
 }
 
 impl ApiRequest for DeleteTopicsRequest {

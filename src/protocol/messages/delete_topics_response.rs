@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 20 (`DeleteTopicsResponse`), versions 0-6, flexible 4+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -256,7 +257,7 @@ impl Message for DeleteTopicsResponse {
 }
 
 impl ApiMessage for DeleteTopicsResponse {
-    const API_KEY: i16 = 20;
+    const API_KEY: ApiKey = ApiKey::DeleteTopics;
 }
 
 #[cfg(test)]

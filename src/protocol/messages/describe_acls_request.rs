@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 29 (`DescribeAclsRequest`), versions 0-3, flexible 2+.
 #[derive(Debug, Clone, PartialEq)]
@@ -165,7 +166,7 @@ impl Message for DescribeAclsRequest {
 }
 
 impl ApiMessage for DescribeAclsRequest {
-    const API_KEY: i16 = 29;
+    const API_KEY: ApiKey = ApiKey::DescribeAcls;
 }
 
 impl ApiRequest for DescribeAclsRequest {

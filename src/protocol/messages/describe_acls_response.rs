@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 29 (`DescribeAclsResponse`), versions 0-3, flexible 2+.
 #[derive(Debug, Clone, PartialEq)]
@@ -338,7 +339,7 @@ impl Message for DescribeAclsResponse {
 }
 
 impl ApiMessage for DescribeAclsResponse {
-    const API_KEY: i16 = 29;
+    const API_KEY: ApiKey = ApiKey::DescribeAcls;
 }
 
 #[cfg(test)]

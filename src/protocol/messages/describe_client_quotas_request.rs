@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 48 (`DescribeClientQuotasRequest`), versions 0-1, flexible 1+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -196,7 +197,7 @@ impl Message for DescribeClientQuotasRequest {
 }
 
 impl ApiMessage for DescribeClientQuotasRequest {
-    const API_KEY: i16 = 48;
+    const API_KEY: ApiKey = ApiKey::DescribeClientQuotas;
 }
 
 impl ApiRequest for DescribeClientQuotasRequest {

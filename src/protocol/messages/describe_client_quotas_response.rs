@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 48 (`DescribeClientQuotasResponse`), versions 0-1, flexible 1+.
 #[derive(Debug, Clone, PartialEq)]
@@ -377,7 +378,7 @@ impl Message for DescribeClientQuotasResponse {
 }
 
 impl ApiMessage for DescribeClientQuotasResponse {
-    const API_KEY: i16 = 48;
+    const API_KEY: ApiKey = ApiKey::DescribeClientQuotas;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 60 (`DescribeClusterRequest`), versions 0-1, flexible 0+.
 #[derive(Debug, Clone, PartialEq)]
@@ -114,7 +115,7 @@ impl Message for DescribeClusterRequest {
 }
 
 impl ApiMessage for DescribeClusterRequest {
-    const API_KEY: i16 = 60;
+    const API_KEY: ApiKey = ApiKey::DescribeCluster;
 }
 
 impl ApiRequest for DescribeClusterRequest {

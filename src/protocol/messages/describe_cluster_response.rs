@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 60 (`DescribeClusterResponse`), versions 0-1, flexible 0+.
 #[derive(Debug, Clone, PartialEq)]
@@ -238,7 +239,7 @@ impl Message for DescribeClusterResponse {
 }
 
 impl ApiMessage for DescribeClusterResponse {
-    const API_KEY: i16 = 60;
+    const API_KEY: ApiKey = ApiKey::DescribeCluster;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 32 (`DescribeConfigsRequest`), versions 0-4, flexible 4+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -250,7 +251,7 @@ impl Message for DescribeConfigsRequest {
 }
 
 impl ApiMessage for DescribeConfigsRequest {
-    const API_KEY: i16 = 32;
+    const API_KEY: ApiKey = ApiKey::DescribeConfigs;
 }
 
 impl ApiRequest for DescribeConfigsRequest {

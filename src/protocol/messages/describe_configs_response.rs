@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 32 (`DescribeConfigsResponse`), versions 0-4, flexible 4+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -564,7 +565,7 @@ impl Message for DescribeConfigsResponse {
 }
 
 impl ApiMessage for DescribeConfigsResponse {
-    const API_KEY: i16 = 32;
+    const API_KEY: ApiKey = ApiKey::DescribeConfigs;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 41 (`DescribeDelegationTokenRequest`), versions 0-3, flexible 2+.
 #[derive(Debug, Clone, PartialEq)]
@@ -191,7 +192,7 @@ impl Message for DescribeDelegationTokenRequest {
 }
 
 impl ApiMessage for DescribeDelegationTokenRequest {
-    const API_KEY: i16 = 41;
+    const API_KEY: ApiKey = ApiKey::DescribeDelegationToken;
 }
 
 impl ApiRequest for DescribeDelegationTokenRequest {

@@ -6,6 +6,7 @@ use bytes::Bytes;
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 41 (`DescribeDelegationTokenResponse`), versions 0-3, flexible 2+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -362,7 +363,7 @@ impl Message for DescribeDelegationTokenResponse {
 }
 
 impl ApiMessage for DescribeDelegationTokenResponse {
-    const API_KEY: i16 = 41;
+    const API_KEY: ApiKey = ApiKey::DescribeDelegationToken;
 }
 
 #[cfg(test)]

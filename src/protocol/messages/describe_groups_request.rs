@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 15 (`DescribeGroupsRequest`), versions 0-5, flexible 5+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -124,7 +125,7 @@ impl Message for DescribeGroupsRequest {
 }
 
 impl ApiMessage for DescribeGroupsRequest {
-    const API_KEY: i16 = 15;
+    const API_KEY: ApiKey = ApiKey::DescribeGroups;
 }
 
 impl ApiRequest for DescribeGroupsRequest {

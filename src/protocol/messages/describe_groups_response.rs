@@ -6,6 +6,7 @@ use bytes::Bytes;
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 15 (`DescribeGroupsResponse`), versions 0-5, flexible 5+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -377,7 +378,7 @@ impl Message for DescribeGroupsResponse {
 }
 
 impl ApiMessage for DescribeGroupsResponse {
-    const API_KEY: i16 = 15;
+    const API_KEY: ApiKey = ApiKey::DescribeGroups;
 }
 
 #[cfg(test)]

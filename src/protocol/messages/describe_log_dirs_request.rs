@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 35 (`DescribeLogDirsRequest`), versions 0-4, flexible 2+.
 #[derive(Debug, Clone, PartialEq)]
@@ -191,7 +192,7 @@ impl Message for DescribeLogDirsRequest {
 }
 
 impl ApiMessage for DescribeLogDirsRequest {
-    const API_KEY: i16 = 35;
+    const API_KEY: ApiKey = ApiKey::DescribeLogDirs;
 }
 
 impl ApiRequest for DescribeLogDirsRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 35 (`DescribeLogDirsResponse`), versions 0-4, flexible 2+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -415,7 +416,7 @@ impl Message for DescribeLogDirsResponse {
 }
 
 impl ApiMessage for DescribeLogDirsResponse {
-    const API_KEY: i16 = 35;
+    const API_KEY: ApiKey = ApiKey::DescribeLogDirs;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 61 (`DescribeProducersRequest`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -155,7 +156,7 @@ impl Message for DescribeProducersRequest {
 }
 
 impl ApiMessage for DescribeProducersRequest {
-    const API_KEY: i16 = 61;
+    const API_KEY: ApiKey = ApiKey::DescribeProducers;
 }
 
 impl ApiRequest for DescribeProducersRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 61 (`DescribeProducersResponse`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -348,7 +349,7 @@ impl Message for DescribeProducersResponse {
 }
 
 impl ApiMessage for DescribeProducersResponse {
-    const API_KEY: i16 = 61;
+    const API_KEY: ApiKey = ApiKey::DescribeProducers;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 55 (`DescribeQuorumRequest`), versions 0-2, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -209,7 +210,7 @@ impl Message for DescribeQuorumRequest {
 }
 
 impl ApiMessage for DescribeQuorumRequest {
-    const API_KEY: i16 = 55;
+    const API_KEY: ApiKey = ApiKey::DescribeQuorum;
 }
 
 impl ApiRequest for DescribeQuorumRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 55 (`DescribeQuorumResponse`), versions 0-2, flexible 0+.
 #[derive(Debug, Clone, PartialEq)]
@@ -704,7 +705,7 @@ impl Message for DescribeQuorumResponse {
 }
 
 impl ApiMessage for DescribeQuorumResponse {
-    const API_KEY: i16 = 55;
+    const API_KEY: ApiKey = ApiKey::DescribeQuorum;
 }
 
 #[cfg(test)]

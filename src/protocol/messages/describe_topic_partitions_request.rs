@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 75 (`DescribeTopicPartitionsRequest`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq)]
@@ -221,7 +222,7 @@ impl Message for DescribeTopicPartitionsRequest {
 }
 
 impl ApiMessage for DescribeTopicPartitionsRequest {
-    const API_KEY: i16 = 75;
+    const API_KEY: ApiKey = ApiKey::DescribeTopicPartitions;
 }
 
 impl ApiRequest for DescribeTopicPartitionsRequest {

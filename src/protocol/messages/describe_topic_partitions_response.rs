@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 75 (`DescribeTopicPartitionsResponse`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -438,7 +439,7 @@ impl Message for DescribeTopicPartitionsResponse {
 }
 
 impl ApiMessage for DescribeTopicPartitionsResponse {
-    const API_KEY: i16 = 75;
+    const API_KEY: ApiKey = ApiKey::DescribeTopicPartitions;
 }
 
 #[cfg(test)]

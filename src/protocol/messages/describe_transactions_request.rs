@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 65 (`DescribeTransactionsRequest`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -92,7 +93,7 @@ impl Message for DescribeTransactionsRequest {
 }
 
 impl ApiMessage for DescribeTransactionsRequest {
-    const API_KEY: i16 = 65;
+    const API_KEY: ApiKey = ApiKey::DescribeTransactions;
 }
 
 impl ApiRequest for DescribeTransactionsRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 65 (`DescribeTransactionsResponse`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -273,7 +274,7 @@ impl Message for DescribeTransactionsResponse {
 }
 
 impl ApiMessage for DescribeTransactionsResponse {
-    const API_KEY: i16 = 65;
+    const API_KEY: ApiKey = ApiKey::DescribeTransactions;
 }
 
 #[cfg(test)]

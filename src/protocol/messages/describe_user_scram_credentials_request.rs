@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 50 (`DescribeUserScramCredentialsRequest`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq)]
@@ -157,7 +158,7 @@ impl Message for DescribeUserScramCredentialsRequest {
 }
 
 impl ApiMessage for DescribeUserScramCredentialsRequest {
-    const API_KEY: i16 = 50;
+    const API_KEY: ApiKey = ApiKey::DescribeUserScramCredentials;
 }
 
 impl ApiRequest for DescribeUserScramCredentialsRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 50 (`DescribeUserScramCredentialsResponse`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq)]
@@ -277,7 +278,7 @@ impl Message for DescribeUserScramCredentialsResponse {
 }
 
 impl ApiMessage for DescribeUserScramCredentialsResponse {
-    const API_KEY: i16 = 50;
+    const API_KEY: ApiKey = ApiKey::DescribeUserScramCredentials;
 }
 
 #[cfg(test)]

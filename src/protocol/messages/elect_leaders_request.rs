@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 43 (`ElectLeadersRequest`), versions 0-2, flexible 2+.
 #[derive(Debug, Clone, PartialEq)]
@@ -219,7 +220,7 @@ impl Message for ElectLeadersRequest {
 }
 
 impl ApiMessage for ElectLeadersRequest {
-    const API_KEY: i16 = 43;
+    const API_KEY: ApiKey = ApiKey::ElectLeaders;
 }
 
 impl ApiRequest for ElectLeadersRequest {

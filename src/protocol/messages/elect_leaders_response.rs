@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 43 (`ElectLeadersResponse`), versions 0-2, flexible 2+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -294,7 +295,7 @@ impl Message for ElectLeadersResponse {
 }
 
 impl ApiMessage for ElectLeadersResponse {
-    const API_KEY: i16 = 43;
+    const API_KEY: ApiKey = ApiKey::ElectLeaders;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 54 (`EndQuorumEpochRequest`), versions 0-1, flexible 1+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -560,7 +561,7 @@ impl Message for EndQuorumEpochRequest {
 }
 
 impl ApiMessage for EndQuorumEpochRequest {
-    const API_KEY: i16 = 54;
+    const API_KEY: ApiKey = ApiKey::EndQuorumEpoch;
 }
 
 impl ApiRequest for EndQuorumEpochRequest {

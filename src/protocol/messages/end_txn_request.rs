@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 26 (`EndTxnRequest`), versions 0-4, flexible 3+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -111,7 +112,7 @@ impl Message for EndTxnRequest {
 }
 
 impl ApiMessage for EndTxnRequest {
-    const API_KEY: i16 = 26;
+    const API_KEY: ApiKey = ApiKey::EndTxn;
 }
 
 impl ApiRequest for EndTxnRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 26 (`EndTxnResponse`), versions 0-4, flexible 3+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -96,7 +97,7 @@ impl Message for EndTxnResponse {
 }
 
 impl ApiMessage for EndTxnResponse {
-    const API_KEY: i16 = 26;
+    const API_KEY: ApiKey = ApiKey::EndTxn;
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 58 (`EnvelopeRequest`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq)]
@@ -111,7 +112,7 @@ impl Message for EnvelopeRequest {
 }
 
 impl ApiMessage for EnvelopeRequest {
-    const API_KEY: i16 = 58;
+    const API_KEY: ApiKey = ApiKey::Envelope;
 }
 
 impl ApiRequest for EnvelopeRequest {

@@ -6,6 +6,7 @@ use bytes::Bytes;
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 58 (`EnvelopeResponse`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -91,7 +92,7 @@ impl Message for EnvelopeResponse {
 }
 
 impl ApiMessage for EnvelopeResponse {
-    const API_KEY: i16 = 58;
+    const API_KEY: ApiKey = ApiKey::Envelope;
 }
 
 #[cfg(test)]

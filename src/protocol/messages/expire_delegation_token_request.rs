@@ -7,6 +7,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 40 (`ExpireDelegationTokenRequest`), versions 0-2, flexible 2+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -99,7 +100,7 @@ impl Message for ExpireDelegationTokenRequest {
 }
 
 impl ApiMessage for ExpireDelegationTokenRequest {
-    const API_KEY: i16 = 40;
+    const API_KEY: ApiKey = ApiKey::ExpireDelegationToken;
 }
 
 impl ApiRequest for ExpireDelegationTokenRequest {

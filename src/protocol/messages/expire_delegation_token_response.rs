@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 40 (`ExpireDelegationTokenResponse`), versions 0-2, flexible 2+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -102,7 +103,7 @@ impl Message for ExpireDelegationTokenResponse {
 }
 
 impl ApiMessage for ExpireDelegationTokenResponse {
-    const API_KEY: i16 = 40;
+    const API_KEY: ApiKey = ApiKey::ExpireDelegationToken;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 1 (`FetchRequest`), versions 0-17, flexible 12+.
 #[derive(Debug, Clone, PartialEq)]
@@ -805,7 +806,7 @@ impl Message for FetchRequest {
 }
 
 impl ApiMessage for FetchRequest {
-    const API_KEY: i16 = 1;
+    const API_KEY: ApiKey = ApiKey::Fetch;
 }
 
 impl ApiRequest for FetchRequest {

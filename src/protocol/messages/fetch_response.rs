@@ -6,6 +6,7 @@ use bytes::Bytes;
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 1 (`FetchResponse`), versions 0-17, flexible 12+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1092,7 +1093,7 @@ impl Message for FetchResponse {
 }
 
 impl ApiMessage for FetchResponse {
-    const API_KEY: i16 = 1;
+    const API_KEY: ApiKey = ApiKey::Fetch;
 }
 
 #[cfg(test)]

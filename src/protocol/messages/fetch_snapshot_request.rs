@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 59 (`FetchSnapshotRequest`), versions 0-1, flexible 0+.
 #[derive(Debug, Clone, PartialEq)]
@@ -369,7 +370,7 @@ impl Message for FetchSnapshotRequest {
 }
 
 impl ApiMessage for FetchSnapshotRequest {
-    const API_KEY: i16 = 59;
+    const API_KEY: ApiKey = ApiKey::FetchSnapshot;
 }
 
 impl ApiRequest for FetchSnapshotRequest {

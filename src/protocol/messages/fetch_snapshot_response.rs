@@ -6,6 +6,7 @@ use bytes::Bytes;
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 59 (`FetchSnapshotResponse`), versions 0-1, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -552,7 +553,7 @@ impl Message for FetchSnapshotResponse {
 }
 
 impl ApiMessage for FetchSnapshotResponse {
-    const API_KEY: i16 = 59;
+    const API_KEY: ApiKey = ApiKey::FetchSnapshot;
 }
 
 #[cfg(test)]

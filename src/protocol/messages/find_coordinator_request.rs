@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 10 (`FindCoordinatorRequest`), versions 0-6, flexible 3+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -156,7 +157,7 @@ impl Message for FindCoordinatorRequest {
 }
 
 impl ApiMessage for FindCoordinatorRequest {
-    const API_KEY: i16 = 10;
+    const API_KEY: ApiKey = ApiKey::FindCoordinator;
 }
 
 impl ApiRequest for FindCoordinatorRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 10 (`FindCoordinatorResponse`), versions 0-6, flexible 3+.
 #[derive(Debug, Clone, PartialEq)]
@@ -439,7 +440,7 @@ impl Message for FindCoordinatorResponse {
 }
 
 impl ApiMessage for FindCoordinatorResponse {
-    const API_KEY: i16 = 10;
+    const API_KEY: ApiKey = ApiKey::FindCoordinator;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 71 (`GetTelemetrySubscriptionsRequest`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -82,7 +83,7 @@ impl Message for GetTelemetrySubscriptionsRequest {
 }
 
 impl ApiMessage for GetTelemetrySubscriptionsRequest {
-    const API_KEY: i16 = 71;
+    const API_KEY: ApiKey = ApiKey::GetTelemetrySubscriptions;
 }
 
 impl ApiRequest for GetTelemetrySubscriptionsRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 71 (`GetTelemetrySubscriptionsResponse`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -145,7 +146,7 @@ impl Message for GetTelemetrySubscriptionsResponse {
 }
 
 impl ApiMessage for GetTelemetrySubscriptionsResponse {
-    const API_KEY: i16 = 71;
+    const API_KEY: ApiKey = ApiKey::GetTelemetrySubscriptions;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 12 (`HeartbeatRequest`), versions 0-4, flexible 4+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -124,7 +125,7 @@ impl Message for HeartbeatRequest {
 }
 
 impl ApiMessage for HeartbeatRequest {
-    const API_KEY: i16 = 12;
+    const API_KEY: ApiKey = ApiKey::Heartbeat;
 }
 
 impl ApiRequest for HeartbeatRequest {

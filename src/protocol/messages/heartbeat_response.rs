@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 12 (`HeartbeatResponse`), versions 0-4, flexible 4+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -104,7 +105,7 @@ impl Message for HeartbeatResponse {
 }
 
 impl ApiMessage for HeartbeatResponse {
-    const API_KEY: i16 = 12;
+    const API_KEY: ApiKey = ApiKey::Heartbeat;
 }
 
 #[cfg(test)]

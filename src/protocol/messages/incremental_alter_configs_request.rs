@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 44 (`IncrementalAlterConfigsRequest`), versions 0-1, flexible 1+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -284,7 +285,7 @@ impl Message for IncrementalAlterConfigsRequest {
 }
 
 impl ApiMessage for IncrementalAlterConfigsRequest {
-    const API_KEY: i16 = 44;
+    const API_KEY: ApiKey = ApiKey::IncrementalAlterConfigs;
 }
 
 impl ApiRequest for IncrementalAlterConfigsRequest {

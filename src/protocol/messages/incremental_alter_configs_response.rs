@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 44 (`IncrementalAlterConfigsResponse`), versions 0-1, flexible 1+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -207,7 +208,7 @@ impl Message for IncrementalAlterConfigsResponse {
 }
 
 impl ApiMessage for IncrementalAlterConfigsResponse {
-    const API_KEY: i16 = 44;
+    const API_KEY: ApiKey = ApiKey::IncrementalAlterConfigs;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 22 (`InitProducerIdRequest`), versions 0-5, flexible 2+.
 #[derive(Debug, Clone, PartialEq)]
@@ -151,7 +152,7 @@ impl Message for InitProducerIdRequest {
 }
 
 impl ApiMessage for InitProducerIdRequest {
-    const API_KEY: i16 = 22;
+    const API_KEY: ApiKey = ApiKey::InitProducerId;
 }
 
 impl ApiRequest for InitProducerIdRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 22 (`InitProducerIdResponse`), versions 0-5, flexible 2+.
 #[derive(Debug, Clone, PartialEq)]
@@ -120,7 +121,7 @@ impl Message for InitProducerIdResponse {
 }
 
 impl ApiMessage for InitProducerIdResponse {
-    const API_KEY: i16 = 22;
+    const API_KEY: ApiKey = ApiKey::InitProducerId;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 83 (`InitializeShareGroupStateRequest`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -229,7 +230,7 @@ impl Message for InitializeShareGroupStateRequest {
 }
 
 impl ApiMessage for InitializeShareGroupStateRequest {
-    const API_KEY: i16 = 83;
+    const API_KEY: ApiKey = ApiKey::InitializeShareGroupState;
 }
 
 impl ApiRequest for InitializeShareGroupStateRequest {

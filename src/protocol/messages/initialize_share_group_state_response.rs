@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 83 (`InitializeShareGroupStateResponse`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -224,7 +225,7 @@ impl Message for InitializeShareGroupStateResponse {
 }
 
 impl ApiMessage for InitializeShareGroupStateResponse {
-    const API_KEY: i16 = 83;
+    const API_KEY: ApiKey = ApiKey::InitializeShareGroupState;
 }
 
 #[cfg(test)]

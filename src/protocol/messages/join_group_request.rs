@@ -7,6 +7,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 11 (`JoinGroupRequest`), versions 0-9, flexible 6+.
 #[derive(Debug, Clone, PartialEq)]
@@ -264,7 +265,7 @@ impl Message for JoinGroupRequest {
 }
 
 impl ApiMessage for JoinGroupRequest {
-    const API_KEY: i16 = 11;
+    const API_KEY: ApiKey = ApiKey::JoinGroup;
 }
 
 impl ApiRequest for JoinGroupRequest {

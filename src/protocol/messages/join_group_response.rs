@@ -6,6 +6,7 @@ use bytes::Bytes;
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 11 (`JoinGroupResponse`), versions 0-9, flexible 6+.
 #[derive(Debug, Clone, PartialEq)]
@@ -311,7 +312,7 @@ impl Message for JoinGroupResponse {
 }
 
 impl ApiMessage for JoinGroupResponse {
-    const API_KEY: i16 = 11;
+    const API_KEY: ApiKey = ApiKey::JoinGroup;
 }
 
 #[cfg(test)]

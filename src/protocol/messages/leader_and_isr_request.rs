@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 4 (`LeaderAndIsrRequest`), versions 0-7, flexible 4+.
 #[derive(Debug, Clone, PartialEq)]
@@ -666,7 +667,7 @@ impl Message for LeaderAndIsrRequest {
 }
 
 impl ApiMessage for LeaderAndIsrRequest {
-    const API_KEY: i16 = 4;
+    const API_KEY: ApiKey = ApiKey::LeaderAndIsr;
 }
 
 impl ApiRequest for LeaderAndIsrRequest {

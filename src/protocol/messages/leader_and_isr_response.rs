@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 4 (`LeaderAndIsrResponse`), versions 0-7, flexible 4+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -350,7 +351,7 @@ impl Message for LeaderAndIsrResponse {
 }
 
 impl ApiMessage for LeaderAndIsrResponse {
-    const API_KEY: i16 = 4;
+    const API_KEY: ApiKey = ApiKey::LeaderAndIsr;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 13 (`LeaveGroupRequest`), versions 0-5, flexible 4+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -260,7 +261,7 @@ impl Message for LeaveGroupRequest {
 }
 
 impl ApiMessage for LeaveGroupRequest {
-    const API_KEY: i16 = 13;
+    const API_KEY: ApiKey = ApiKey::LeaveGroup;
 }
 
 impl ApiRequest for LeaveGroupRequest {

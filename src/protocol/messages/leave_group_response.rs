@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 13 (`LeaveGroupResponse`), versions 0-5, flexible 4+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -269,7 +270,7 @@ impl Message for LeaveGroupResponse {
 }
 
 impl ApiMessage for LeaveGroupResponse {
-    const API_KEY: i16 = 13;
+    const API_KEY: ApiKey = ApiKey::LeaveGroup;
 }
 
 #[cfg(test)]

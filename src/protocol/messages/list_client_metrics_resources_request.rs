@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 74 (`ListClientMetricsResourcesRequest`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -76,7 +77,7 @@ impl Message for ListClientMetricsResourcesRequest {
 }
 
 impl ApiMessage for ListClientMetricsResourcesRequest {
-    const API_KEY: i16 = 74;
+    const API_KEY: ApiKey = ApiKey::ListClientMetricsResources;
 }
 
 impl ApiRequest for ListClientMetricsResourcesRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 74 (`ListClientMetricsResourcesResponse`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -153,7 +154,7 @@ impl Message for ListClientMetricsResourcesResponse {
 }
 
 impl ApiMessage for ListClientMetricsResourcesResponse {
-    const API_KEY: i16 = 74;
+    const API_KEY: ApiKey = ApiKey::ListClientMetricsResources;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 16 (`ListGroupsRequest`), versions 0-5, flexible 3+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -147,7 +148,7 @@ impl Message for ListGroupsRequest {
 }
 
 impl ApiMessage for ListGroupsRequest {
-    const API_KEY: i16 = 16;
+    const API_KEY: ApiKey = ApiKey::ListGroups;
 }
 
 impl ApiRequest for ListGroupsRequest {

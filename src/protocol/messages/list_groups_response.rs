@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 16 (`ListGroupsResponse`), versions 0-5, flexible 3+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -225,7 +226,7 @@ impl Message for ListGroupsResponse {
 }
 
 impl ApiMessage for ListGroupsResponse {
-    const API_KEY: i16 = 16;
+    const API_KEY: ApiKey = ApiKey::ListGroups;
 }
 
 #[cfg(test)]

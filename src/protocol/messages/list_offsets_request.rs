@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 2 (`ListOffsetsRequest`), versions 0-9, flexible 6+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -327,7 +328,7 @@ impl Message for ListOffsetsRequest {
 }
 
 impl ApiMessage for ListOffsetsRequest {
-    const API_KEY: i16 = 2;
+    const API_KEY: ApiKey = ApiKey::ListOffsets;
 }
 
 impl ApiRequest for ListOffsetsRequest {

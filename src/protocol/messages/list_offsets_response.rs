@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 2 (`ListOffsetsResponse`), versions 0-9, flexible 6+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -375,7 +376,7 @@ impl Message for ListOffsetsResponse {
 }
 
 impl ApiMessage for ListOffsetsResponse {
-    const API_KEY: i16 = 2;
+    const API_KEY: ApiKey = ApiKey::ListOffsets;
 }
 
 #[cfg(test)]

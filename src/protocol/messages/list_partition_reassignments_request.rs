@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 46 (`ListPartitionReassignmentsRequest`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq)]
@@ -179,7 +180,7 @@ impl Message for ListPartitionReassignmentsRequest {
 }
 
 impl ApiMessage for ListPartitionReassignmentsRequest {
-    const API_KEY: i16 = 46;
+    const API_KEY: ApiKey = ApiKey::ListPartitionReassignments;
 }
 
 impl ApiRequest for ListPartitionReassignmentsRequest {

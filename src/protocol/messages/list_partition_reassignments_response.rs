@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 46 (`ListPartitionReassignmentsResponse`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq)]
@@ -278,7 +279,7 @@ impl Message for ListPartitionReassignmentsResponse {
 }
 
 impl ApiMessage for ListPartitionReassignmentsResponse {
-    const API_KEY: i16 = 46;
+    const API_KEY: ApiKey = ApiKey::ListPartitionReassignments;
 }
 
 #[cfg(test)]

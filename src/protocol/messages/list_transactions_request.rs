@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 66 (`ListTransactionsRequest`), versions 0-1, flexible 0+.
 #[derive(Debug, Clone, PartialEq)]
@@ -135,7 +136,7 @@ impl Message for ListTransactionsRequest {
 }
 
 impl ApiMessage for ListTransactionsRequest {
-    const API_KEY: i16 = 66;
+    const API_KEY: ApiKey = ApiKey::ListTransactions;
 }
 
 impl ApiRequest for ListTransactionsRequest {

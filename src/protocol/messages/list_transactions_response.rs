@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 66 (`ListTransactionsResponse`), versions 0-1, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -185,7 +186,7 @@ impl Message for ListTransactionsResponse {
 }
 
 impl ApiMessage for ListTransactionsResponse {
-    const API_KEY: i16 = 66;
+    const API_KEY: ApiKey = ApiKey::ListTransactions;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 3 (`MetadataRequest`), versions 0-12, flexible 9+.
 #[derive(Debug, Clone, PartialEq)]
@@ -328,7 +329,7 @@ impl Message for MetadataRequest {
 }
 
 impl ApiMessage for MetadataRequest {
-    const API_KEY: i16 = 3;
+    const API_KEY: ApiKey = ApiKey::Metadata;
 }
 
 impl ApiRequest for MetadataRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 3 (`MetadataResponse`), versions 0-12, flexible 9+.
 #[derive(Debug, Clone, PartialEq)]
@@ -630,7 +631,7 @@ impl Message for MetadataResponse {
 }
 
 impl ApiMessage for MetadataResponse {
-    const API_KEY: i16 = 3;
+    const API_KEY: ApiKey = ApiKey::Metadata;
 }
 
 #[cfg(test)]

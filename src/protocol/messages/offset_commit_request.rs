@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 8 (`OffsetCommitRequest`), versions 0-9, flexible 8+.
 #[derive(Debug, Clone, PartialEq)]
@@ -397,7 +398,7 @@ impl Message for OffsetCommitRequest {
 }
 
 impl ApiMessage for OffsetCommitRequest {
-    const API_KEY: i16 = 8;
+    const API_KEY: ApiKey = ApiKey::OffsetCommit;
 }
 
 impl ApiRequest for OffsetCommitRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 8 (`OffsetCommitResponse`), versions 0-9, flexible 8+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -266,7 +267,7 @@ impl Message for OffsetCommitResponse {
 }
 
 impl ApiMessage for OffsetCommitResponse {
-    const API_KEY: i16 = 8;
+    const API_KEY: ApiKey = ApiKey::OffsetCommit;
 }
 
 #[cfg(test)]

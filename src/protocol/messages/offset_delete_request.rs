@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 47 (`OffsetDeleteRequest`), versions 0, flexible none.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -185,7 +186,7 @@ impl Message for OffsetDeleteRequest {
 }
 
 impl ApiMessage for OffsetDeleteRequest {
-    const API_KEY: i16 = 47;
+    const API_KEY: ApiKey = ApiKey::OffsetDelete;
 }
 
 impl ApiRequest for OffsetDeleteRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 47 (`OffsetDeleteResponse`), versions 0, flexible none.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -197,7 +198,7 @@ impl Message for OffsetDeleteResponse {
 }
 
 impl ApiMessage for OffsetDeleteResponse {
-    const API_KEY: i16 = 47;
+    const API_KEY: ApiKey = ApiKey::OffsetDelete;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 9 (`OffsetFetchRequest`), versions 0-9, flexible 6+.
 #[derive(Debug, Clone, PartialEq)]
@@ -608,7 +609,7 @@ impl Message for OffsetFetchRequest {
 }
 
 impl ApiMessage for OffsetFetchRequest {
-    const API_KEY: i16 = 9;
+    const API_KEY: ApiKey = ApiKey::OffsetFetch;
 }
 
 impl ApiRequest for OffsetFetchRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 9 (`OffsetFetchResponse`), versions 0-9, flexible 6+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -885,7 +886,7 @@ impl Message for OffsetFetchResponse {
 }
 
 impl ApiMessage for OffsetFetchResponse {
-    const API_KEY: i16 = 9;
+    const API_KEY: ApiKey = ApiKey::OffsetFetch;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 23 (`OffsetForLeaderEpochRequest`), versions 0-4, flexible 4+.
 #[derive(Debug, Clone, PartialEq)]
@@ -301,7 +302,7 @@ impl Message for OffsetForLeaderEpochRequest {
 }
 
 impl ApiMessage for OffsetForLeaderEpochRequest {
-    const API_KEY: i16 = 23;
+    const API_KEY: ApiKey = ApiKey::OffsetForLeaderEpoch;
 }
 
 impl ApiRequest for OffsetForLeaderEpochRequest {

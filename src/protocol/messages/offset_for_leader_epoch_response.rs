@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 23 (`OffsetForLeaderEpochResponse`), versions 0-4, flexible 4+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -300,7 +301,7 @@ impl Message for OffsetForLeaderEpochResponse {
 }
 
 impl ApiMessage for OffsetForLeaderEpochResponse {
-    const API_KEY: i16 = 23;
+    const API_KEY: ApiKey = ApiKey::OffsetForLeaderEpoch;
 }
 
 #[cfg(test)]

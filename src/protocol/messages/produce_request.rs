@@ -7,6 +7,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 0 (`ProduceRequest`), versions 0-11, flexible 9+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -286,7 +287,7 @@ impl Message for ProduceRequest {
 }
 
 impl ApiMessage for ProduceRequest {
-    const API_KEY: i16 = 0;
+    const API_KEY: ApiKey = ApiKey::Produce;
 }
 
 impl ApiRequest for ProduceRequest {

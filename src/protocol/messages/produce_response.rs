@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 0 (`ProduceResponse`), versions 0-11, flexible 9+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -798,7 +799,7 @@ impl Message for ProduceResponse {
 }
 
 impl ApiMessage for ProduceResponse {
-    const API_KEY: i16 = 0;
+    const API_KEY: ApiKey = ApiKey::Produce;
 }
 
 #[cfg(test)]

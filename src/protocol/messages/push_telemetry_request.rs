@@ -7,6 +7,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 72 (`PushTelemetryRequest`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -108,7 +109,7 @@ impl Message for PushTelemetryRequest {
 }
 
 impl ApiMessage for PushTelemetryRequest {
-    const API_KEY: i16 = 72;
+    const API_KEY: ApiKey = ApiKey::PushTelemetry;
 }
 
 impl ApiRequest for PushTelemetryRequest {

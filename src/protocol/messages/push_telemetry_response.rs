@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 72 (`PushTelemetryResponse`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -87,7 +88,7 @@ impl Message for PushTelemetryResponse {
 }
 
 impl ApiMessage for PushTelemetryResponse {
-    const API_KEY: i16 = 72;
+    const API_KEY: ApiKey = ApiKey::PushTelemetry;
 }
 
 #[cfg(test)]

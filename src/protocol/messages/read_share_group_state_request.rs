@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 84 (`ReadShareGroupStateRequest`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -222,7 +223,7 @@ impl Message for ReadShareGroupStateRequest {
 }
 
 impl ApiMessage for ReadShareGroupStateRequest {
-    const API_KEY: i16 = 84;
+    const API_KEY: ApiKey = ApiKey::ReadShareGroupState;
 }
 
 impl ApiRequest for ReadShareGroupStateRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 84 (`ReadShareGroupStateResponse`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -326,7 +327,7 @@ impl Message for ReadShareGroupStateResponse {
 }
 
 impl ApiMessage for ReadShareGroupStateResponse {
-    const API_KEY: i16 = 84;
+    const API_KEY: ApiKey = ApiKey::ReadShareGroupState;
 }
 
 #[cfg(test)]

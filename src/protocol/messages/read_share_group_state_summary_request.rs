@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 87 (`ReadShareGroupStateSummaryRequest`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -222,7 +223,7 @@ impl Message for ReadShareGroupStateSummaryRequest {
 }
 
 impl ApiMessage for ReadShareGroupStateSummaryRequest {
-    const API_KEY: i16 = 87;
+    const API_KEY: ApiKey = ApiKey::ReadShareGroupStateSummary;
 }
 
 impl ApiRequest for ReadShareGroupStateSummaryRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 87 (`ReadShareGroupStateSummaryResponse`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -238,7 +239,7 @@ impl Message for ReadShareGroupStateSummaryResponse {
 }
 
 impl ApiMessage for ReadShareGroupStateSummaryResponse {
-    const API_KEY: i16 = 87;
+    const API_KEY: ApiKey = ApiKey::ReadShareGroupStateSummary;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 81 (`RemoveRaftVoterRequest`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,7 +108,7 @@ impl Message for RemoveRaftVoterRequest {
 }
 
 impl ApiMessage for RemoveRaftVoterRequest {
-    const API_KEY: i16 = 81;
+    const API_KEY: ApiKey = ApiKey::RemoveRaftVoter;
 }
 
 impl ApiRequest for RemoveRaftVoterRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 81 (`RemoveRaftVoterResponse`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,7 +107,7 @@ impl Message for RemoveRaftVoterResponse {
 }
 
 impl ApiMessage for RemoveRaftVoterResponse {
-    const API_KEY: i16 = 81;
+    const API_KEY: ApiKey = ApiKey::RemoveRaftVoter;
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 39 (`RenewDelegationTokenRequest`), versions 0-2, flexible 2+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -99,7 +100,7 @@ impl Message for RenewDelegationTokenRequest {
 }
 
 impl ApiMessage for RenewDelegationTokenRequest {
-    const API_KEY: i16 = 39;
+    const API_KEY: ApiKey = ApiKey::RenewDelegationToken;
 }
 
 impl ApiRequest for RenewDelegationTokenRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 39 (`RenewDelegationTokenResponse`), versions 0-2, flexible 2+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -102,7 +103,7 @@ impl Message for RenewDelegationTokenResponse {
 }
 
 impl ApiMessage for RenewDelegationTokenResponse {
-    const API_KEY: i16 = 39;
+    const API_KEY: ApiKey = ApiKey::RenewDelegationToken;
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 36 (`SaslAuthenticateRequest`), versions 0-2, flexible 2+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -93,7 +94,7 @@ impl Message for SaslAuthenticateRequest {
 }
 
 impl ApiMessage for SaslAuthenticateRequest {
-    const API_KEY: i16 = 36;
+    const API_KEY: ApiKey = ApiKey::SaslAuthenticate;
 }
 
 impl ApiRequest for SaslAuthenticateRequest {

@@ -6,6 +6,7 @@ use bytes::Bytes;
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 36 (`SaslAuthenticateResponse`), versions 0-2, flexible 2+.
 #[derive(Debug, Clone, PartialEq)]
@@ -132,7 +133,7 @@ impl Message for SaslAuthenticateResponse {
 }
 
 impl ApiMessage for SaslAuthenticateResponse {
-    const API_KEY: i16 = 36;
+    const API_KEY: ApiKey = ApiKey::SaslAuthenticate;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 17 (`SaslHandshakeRequest`), versions 0-1, flexible none.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -72,7 +73,7 @@ impl Message for SaslHandshakeRequest {
 }
 
 impl ApiMessage for SaslHandshakeRequest {
-    const API_KEY: i16 = 17;
+    const API_KEY: ApiKey = ApiKey::SaslHandshake;
 }
 
 impl ApiRequest for SaslHandshakeRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 17 (`SaslHandshakeResponse`), versions 0-1, flexible none.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -87,7 +88,7 @@ impl Message for SaslHandshakeResponse {
 }
 
 impl ApiMessage for SaslHandshakeResponse {
-    const API_KEY: i16 = 17;
+    const API_KEY: ApiKey = ApiKey::SaslHandshake;
 }
 
 #[cfg(test)]

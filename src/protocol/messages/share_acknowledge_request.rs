@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 79 (`ShareAcknowledgeRequest`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq)]
@@ -330,7 +331,7 @@ impl Message for ShareAcknowledgeRequest {
 }
 
 impl ApiMessage for ShareAcknowledgeRequest {
-    const API_KEY: i16 = 79;
+    const API_KEY: ApiKey = ApiKey::ShareAcknowledge;
 }
 
 impl ApiRequest for ShareAcknowledgeRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 79 (`ShareAcknowledgeResponse`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -396,7 +397,7 @@ impl Message for ShareAcknowledgeResponse {
 }
 
 impl ApiMessage for ShareAcknowledgeResponse {
-    const API_KEY: i16 = 79;
+    const API_KEY: ApiKey = ApiKey::ShareAcknowledge;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 78 (`ShareFetchRequest`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq)]
@@ -438,7 +439,7 @@ impl Message for ShareFetchRequest {
 }
 
 impl ApiMessage for ShareFetchRequest {
-    const API_KEY: i16 = 78;
+    const API_KEY: ApiKey = ApiKey::ShareFetch;
 }
 
 impl ApiRequest for ShareFetchRequest {

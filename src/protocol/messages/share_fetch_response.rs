@@ -6,6 +6,7 @@ use bytes::Bytes;
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 78 (`ShareFetchResponse`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -505,7 +506,7 @@ impl Message for ShareFetchResponse {
 }
 
 impl ApiMessage for ShareFetchResponse {
-    const API_KEY: i16 = 78;
+    const API_KEY: ApiKey = ApiKey::ShareFetch;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 77 (`ShareGroupDescribeRequest`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -100,7 +101,7 @@ impl Message for ShareGroupDescribeRequest {
 }
 
 impl ApiMessage for ShareGroupDescribeRequest {
-    const API_KEY: i16 = 77;
+    const API_KEY: ApiKey = ApiKey::ShareGroupDescribe;
 }
 
 impl ApiRequest for ShareGroupDescribeRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 77 (`ShareGroupDescribeResponse`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -462,7 +463,7 @@ impl Message for ShareGroupDescribeResponse {
 }
 
 impl ApiMessage for ShareGroupDescribeResponse {
-    const API_KEY: i16 = 77;
+    const API_KEY: ApiKey = ApiKey::ShareGroupDescribe;
 }
 
 #[cfg(test)]

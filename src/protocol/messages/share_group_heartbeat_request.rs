@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 76 (`ShareGroupHeartbeatRequest`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -124,7 +125,7 @@ impl Message for ShareGroupHeartbeatRequest {
 }
 
 impl ApiMessage for ShareGroupHeartbeatRequest {
-    const API_KEY: i16 = 76;
+    const API_KEY: ApiKey = ApiKey::ShareGroupHeartbeat;
 }
 
 impl ApiRequest for ShareGroupHeartbeatRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 76 (`ShareGroupHeartbeatResponse`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -242,7 +243,7 @@ impl Message for ShareGroupHeartbeatResponse {
 }
 
 impl ApiMessage for ShareGroupHeartbeatResponse {
-    const API_KEY: i16 = 76;
+    const API_KEY: ApiKey = ApiKey::ShareGroupHeartbeat;
 }
 
 #[cfg(test)]

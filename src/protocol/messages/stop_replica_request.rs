@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 5 (`StopReplicaRequest`), versions 0-4, flexible 2+.
 #[derive(Debug, Clone, PartialEq)]
@@ -708,7 +709,7 @@ impl Message for StopReplicaRequest {
 }
 
 impl ApiMessage for StopReplicaRequest {
-    const API_KEY: i16 = 5;
+    const API_KEY: ApiKey = ApiKey::StopReplica;
 }
 
 impl ApiRequest for StopReplicaRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 5 (`StopReplicaResponse`), versions 0-4, flexible 2+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -184,7 +185,7 @@ impl Message for StopReplicaResponse {
 }
 
 impl ApiMessage for StopReplicaResponse {
-    const API_KEY: i16 = 5;
+    const API_KEY: ApiKey = ApiKey::StopReplica;
 }
 
 #[cfg(test)]

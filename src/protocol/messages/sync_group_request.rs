@@ -7,6 +7,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 14 (`SyncGroupRequest`), versions 0-5, flexible 4+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -243,7 +244,7 @@ impl Message for SyncGroupRequest {
 }
 
 impl ApiMessage for SyncGroupRequest {
-    const API_KEY: i16 = 14;
+    const API_KEY: ApiKey = ApiKey::SyncGroup;
 }
 
 impl ApiRequest for SyncGroupRequest {

@@ -6,6 +6,7 @@ use bytes::Bytes;
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 14 (`SyncGroupResponse`), versions 0-5, flexible 4+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -142,7 +143,7 @@ impl Message for SyncGroupResponse {
 }
 
 impl ApiMessage for SyncGroupResponse {
-    const API_KEY: i16 = 14;
+    const API_KEY: ApiKey = ApiKey::SyncGroup;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 28 (`TxnOffsetCommitRequest`), versions 0-4, flexible 3+.
 #[derive(Debug, Clone, PartialEq)]
@@ -394,7 +395,7 @@ impl Message for TxnOffsetCommitRequest {
 }
 
 impl ApiMessage for TxnOffsetCommitRequest {
-    const API_KEY: i16 = 28;
+    const API_KEY: ApiKey = ApiKey::TxnOffsetCommit;
 }
 
 impl ApiRequest for TxnOffsetCommitRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 28 (`TxnOffsetCommitResponse`), versions 0-4, flexible 3+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -258,7 +259,7 @@ impl Message for TxnOffsetCommitResponse {
 }
 
 impl ApiMessage for TxnOffsetCommitResponse {
-    const API_KEY: i16 = 28;
+    const API_KEY: ApiKey = ApiKey::TxnOffsetCommit;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 64 (`UnregisterBrokerRequest`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -82,7 +83,7 @@ impl Message for UnregisterBrokerRequest {
 }
 
 impl ApiMessage for UnregisterBrokerRequest {
-    const API_KEY: i16 = 64;
+    const API_KEY: ApiKey = ApiKey::UnregisterBroker;
 }
 
 impl ApiRequest for UnregisterBrokerRequest {

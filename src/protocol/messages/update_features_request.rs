@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 57 (`UpdateFeaturesRequest`), versions 0-1, flexible 0+.
 #[derive(Debug, Clone, PartialEq)]
@@ -244,7 +245,7 @@ impl Message for UpdateFeaturesRequest {
 }
 
 impl ApiMessage for UpdateFeaturesRequest {
-    const API_KEY: i16 = 57;
+    const API_KEY: ApiKey = ApiKey::UpdateFeatures;
 }
 
 impl ApiRequest for UpdateFeaturesRequest {

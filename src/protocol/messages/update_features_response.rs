@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 57 (`UpdateFeaturesResponse`), versions 0-1, flexible 0+.
 #[derive(Debug, Clone, PartialEq)]
@@ -200,7 +201,7 @@ impl Message for UpdateFeaturesResponse {
 }
 
 impl ApiMessage for UpdateFeaturesResponse {
-    const API_KEY: i16 = 57;
+    const API_KEY: ApiKey = ApiKey::UpdateFeatures;
 }
 
 #[cfg(test)]

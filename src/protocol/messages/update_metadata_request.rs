@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 6 (`UpdateMetadataRequest`), versions 0-8, flexible 6+.
 #[derive(Debug, Clone, PartialEq)]
@@ -835,7 +836,7 @@ impl Message for UpdateMetadataRequest {
 }
 
 impl ApiMessage for UpdateMetadataRequest {
-    const API_KEY: i16 = 6;
+    const API_KEY: ApiKey = ApiKey::UpdateMetadata;
 }
 
 impl ApiRequest for UpdateMetadataRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 6 (`UpdateMetadataResponse`), versions 0-8, flexible 6+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -90,7 +91,7 @@ impl Message for UpdateMetadataResponse {
 }
 
 impl ApiMessage for UpdateMetadataResponse {
-    const API_KEY: i16 = 6;
+    const API_KEY: ApiKey = ApiKey::UpdateMetadata;
 }
 
 #[cfg(test)]

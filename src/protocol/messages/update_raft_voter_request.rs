@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 82 (`UpdateRaftVoterRequest`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq)]
@@ -249,7 +250,7 @@ impl Message for UpdateRaftVoterRequest {
 }
 
 impl ApiMessage for UpdateRaftVoterRequest {
-    const API_KEY: i16 = 82;
+    const API_KEY: ApiKey = ApiKey::UpdateRaftVoter;
 }
 
 impl ApiRequest for UpdateRaftVoterRequest {

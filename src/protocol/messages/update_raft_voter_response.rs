@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 82 (`UpdateRaftVoterResponse`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -184,7 +185,7 @@ impl Message for UpdateRaftVoterResponse {
 }
 
 impl ApiMessage for UpdateRaftVoterResponse {
-    const API_KEY: i16 = 82;
+    const API_KEY: ApiKey = ApiKey::UpdateRaftVoter;
 }
 
 #[cfg(test)]

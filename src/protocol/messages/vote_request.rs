@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 52 (`VoteRequest`), versions 0-1, flexible 0+.
 #[derive(Debug, Clone, PartialEq)]
@@ -304,7 +305,7 @@ impl Message for VoteRequest {
 }
 
 impl ApiMessage for VoteRequest {
-    const API_KEY: i16 = 52;
+    const API_KEY: ApiKey = ApiKey::Vote;
 }
 
 impl ApiRequest for VoteRequest {

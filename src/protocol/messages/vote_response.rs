@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 52 (`VoteResponse`), versions 0-1, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -407,7 +408,7 @@ impl Message for VoteResponse {
 }
 
 impl ApiMessage for VoteResponse {
-    const API_KEY: i16 = 52;
+    const API_KEY: ApiKey = ApiKey::Vote;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 85 (`WriteShareGroupStateRequest`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -324,7 +325,7 @@ impl Message for WriteShareGroupStateRequest {
 }
 
 impl ApiMessage for WriteShareGroupStateRequest {
-    const API_KEY: i16 = 85;
+    const API_KEY: ApiKey = ApiKey::WriteShareGroupState;
 }
 
 impl ApiRequest for WriteShareGroupStateRequest {

@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Uuid, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 85 (`WriteShareGroupStateResponse`), versions 0, flexible 0+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -224,7 +225,7 @@ impl Message for WriteShareGroupStateResponse {
 }
 
 impl ApiMessage for WriteShareGroupStateResponse {
-    const API_KEY: i16 = 85;
+    const API_KEY: ApiKey = ApiKey::WriteShareGroupState;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::protocol::codec::{
     self, ApiMessage, ApiRequest, DecodeError, Decoder, EncodeError, Message, RawTaggedField,
     Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The request body of API key 27 (`WriteTxnMarkersRequest`), versions 0-1, flexible 1+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -276,7 +277,7 @@ impl Message for WriteTxnMarkersRequest {
 }
 
 impl ApiMessage for WriteTxnMarkersRequest {
-    const API_KEY: i16 = 27;
+    const API_KEY: ApiKey = ApiKey::WriteTxnMarkers;
 }
 
 impl ApiRequest for WriteTxnMarkersRequest {

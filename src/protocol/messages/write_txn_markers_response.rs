@@ -4,6 +4,7 @@
 use crate::protocol::codec::{
     self, ApiMessage, DecodeError, Decoder, EncodeError, Message, RawTaggedField, Writer,
 };
+use crate::protocol::messages::ApiKey;
 
 /// The response body of API key 27 (`WriteTxnMarkersResponse`), versions 0-1, flexible 1+.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -331,7 +332,7 @@ impl Message for WriteTxnMarkersResponse {
 }
 
 impl ApiMessage for WriteTxnMarkersResponse {
-    const API_KEY: i16 = 27;
+    const API_KEY: ApiKey = ApiKey::WriteTxnMarkers;
 }
 
 #[cfg(test)]

@@ -1055,11 +1055,14 @@ impl<'a> Ctx<'a> {
             hi = m.valid.hi,
         )
         .ok();
-        if let Some(key) = m.api_key {
+        if m.api_key.is_some() {
             writeln!(
                 out,
-                "impl ApiMessage for {} {{\nconst API_KEY: i16 = {key};\n}}\n",
+                "impl ApiMessage for {} {{\nconst API_KEY: ApiKey = ApiKey::{};\n}}\n",
+                m.name,
                 m.name
+                    .trim_end_matches("Request")
+                    .trim_end_matches("Response")
             )
             .ok();
             if m.kind == Kind::Request {
@@ -1253,6 +1256,11 @@ pub fn message_module(m: &Message) -> Result<String, String> {
             imports.push(name);
         }
     }
+    let api_key_import = if uses_ident(&code, "ApiKey") {
+        "use crate::protocol::messages::ApiKey;\n"
+    } else {
+        ""
+    };
     if uses_ident(&code, "codec") {
         imports.insert(0, "self");
     }
@@ -1276,10 +1284,11 @@ pub fn message_module(m: &Message) -> Result<String, String> {
     }
     writeln!(
         out,
-        "use crate::protocol::codec::{{{}}};\n",
+        "use crate::protocol::codec::{{{}}};",
         imports.join(", ")
     )
     .ok();
+    writeln!(out, "{api_key_import}").ok();
     out.push_str(&code);
     out.push_str(&tests);
     write!(

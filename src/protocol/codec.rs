@@ -943,6 +943,67 @@ pub(crate) mod test_support {
         assert_eq!(d.remaining(), 0, "{} v{version}: bytes left", M::NAME);
         assert_eq!(&back, m, "{} v{version}: round trip", M::NAME);
     }
+
+    /// A tiny deterministic PRNG (xorshift64*) so fuzz-style tests are reproducible.
+    #[derive(Debug, Clone)]
+    pub(crate) struct Rng(u64);
+
+    impl Rng {
+        pub(crate) fn new(seed: u64) -> Self {
+            Rng(seed.max(1))
+        }
+
+        pub(crate) fn next_u64(&mut self) -> u64 {
+            let mut x = self.0;
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            self.0 = x;
+            x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+
+        /// A value in `0..n` (`n > 0`).
+        pub(crate) fn below(&mut self, n: usize) -> usize {
+            (self.next_u64() % n as u64) as usize
+        }
+    }
+
+    /// Decodes many corrupted variants of `m`'s encoding (bytes flipped, set to boundary
+    /// values, inserted, removed, truncated). Decoding may fail but must never panic.
+    pub(crate) fn decode_mutations<M: Message>(m: &M, version: i16) {
+        let mut buf = BytesMut::new();
+        if m.encode(&mut buf, version).is_err() {
+            return;
+        }
+        let original = buf.to_vec();
+        let mut rng = Rng::new(0x5eed ^ (version as u64) ^ ((original.len() as u64) << 16));
+        for _ in 0..40 {
+            let mut bytes = original.clone();
+            for _ in 0..=rng.below(3) {
+                let len = bytes.len();
+                match rng.below(5) {
+                    0 if len > 0 => {
+                        let i = rng.below(len);
+                        bytes[i] ^= 1 << rng.below(8);
+                    }
+                    1 if len > 0 => {
+                        let i = rng.below(len);
+                        bytes[i] = [0x00, 0x7f, 0x80, 0xff][rng.below(4)];
+                    }
+                    2 => {
+                        let i = rng.below(len + 1);
+                        bytes.insert(i, rng.next_u64() as u8);
+                    }
+                    3 if len > 0 => {
+                        bytes.remove(rng.below(len));
+                    }
+                    _ => bytes.truncate(rng.below(len + 1)),
+                }
+            }
+            let mut d = Decoder::new(Bytes::from(bytes));
+            let _ = M::decode(&mut d, version);
+        }
+    }
 }
 
 #[cfg(test)]

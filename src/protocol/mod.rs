@@ -14,3 +14,6 @@ pub mod frame;
 pub mod header;
 pub mod internal;
 pub mod messages;
+
+#[cfg(test)]
+mod safety_tests;

@@ -91,7 +91,7 @@ impl ConsumerGroupCurrentMemberAssignmentKey {
 #[cfg(test)]
 mod tests {
     use super::ConsumerGroupCurrentMemberAssignmentKey;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -102,6 +102,16 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 8..=8 {
+            decode_mutations(
+                &ConsumerGroupCurrentMemberAssignmentKey::sample(version, 1),
+                version,
+            );
         }
     }
 }

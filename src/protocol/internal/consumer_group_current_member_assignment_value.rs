@@ -231,7 +231,7 @@ impl TopicPartitions {
 #[cfg(test)]
 mod tests {
     use super::ConsumerGroupCurrentMemberAssignmentValue;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -242,6 +242,16 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(
+                &ConsumerGroupCurrentMemberAssignmentValue::sample(version, 1),
+                version,
+            );
         }
     }
 }

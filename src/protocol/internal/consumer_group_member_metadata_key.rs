@@ -91,7 +91,7 @@ impl ConsumerGroupMemberMetadataKey {
 #[cfg(test)]
 mod tests {
     use super::ConsumerGroupMemberMetadataKey;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -102,6 +102,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 5..=5 {
+            decode_mutations(&ConsumerGroupMemberMetadataKey::sample(version, 1), version);
         }
     }
 }

@@ -393,7 +393,7 @@ impl ClassicProtocol {
 #[cfg(test)]
 mod tests {
     use super::ConsumerGroupMemberMetadataValue;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -404,6 +404,16 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(
+                &ConsumerGroupMemberMetadataValue::sample(version, 1),
+                version,
+            );
         }
     }
 }

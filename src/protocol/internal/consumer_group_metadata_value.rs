@@ -97,7 +97,7 @@ impl ConsumerGroupMetadataValue {
 #[cfg(test)]
 mod tests {
     use super::ConsumerGroupMetadataValue;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -108,6 +108,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&ConsumerGroupMetadataValue::sample(version, 1), version);
         }
     }
 }

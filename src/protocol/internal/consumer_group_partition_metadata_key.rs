@@ -84,7 +84,7 @@ impl ConsumerGroupPartitionMetadataKey {
 #[cfg(test)]
 mod tests {
     use super::ConsumerGroupPartitionMetadataKey;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -95,6 +95,16 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 4..=4 {
+            decode_mutations(
+                &ConsumerGroupPartitionMetadataKey::sample(version, 1),
+                version,
+            );
         }
     }
 }

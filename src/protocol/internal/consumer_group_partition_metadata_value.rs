@@ -293,7 +293,7 @@ impl PartitionMetadata {
 #[cfg(test)]
 mod tests {
     use super::ConsumerGroupPartitionMetadataValue;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -304,6 +304,16 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(
+                &ConsumerGroupPartitionMetadataValue::sample(version, 1),
+                version,
+            );
         }
     }
 }

@@ -91,7 +91,7 @@ impl ConsumerGroupTargetAssignmentMemberKey {
 #[cfg(test)]
 mod tests {
     use super::ConsumerGroupTargetAssignmentMemberKey;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -102,6 +102,16 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 7..=7 {
+            decode_mutations(
+                &ConsumerGroupTargetAssignmentMemberKey::sample(version, 1),
+                version,
+            );
         }
     }
 }

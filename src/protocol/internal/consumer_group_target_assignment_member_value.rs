@@ -188,7 +188,7 @@ impl TopicPartition {
 #[cfg(test)]
 mod tests {
     use super::ConsumerGroupTargetAssignmentMemberValue;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -199,6 +199,16 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(
+                &ConsumerGroupTargetAssignmentMemberValue::sample(version, 1),
+                version,
+            );
         }
     }
 }

@@ -84,7 +84,7 @@ impl ConsumerGroupTargetAssignmentMetadataKey {
 #[cfg(test)]
 mod tests {
     use super::ConsumerGroupTargetAssignmentMetadataKey;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -95,6 +95,16 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 6..=6 {
+            decode_mutations(
+                &ConsumerGroupTargetAssignmentMetadataKey::sample(version, 1),
+                version,
+            );
         }
     }
 }

@@ -97,7 +97,7 @@ impl ConsumerGroupTargetAssignmentMetadataValue {
 #[cfg(test)]
 mod tests {
     use super::ConsumerGroupTargetAssignmentMetadataValue;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -108,6 +108,16 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(
+                &ConsumerGroupTargetAssignmentMetadataValue::sample(version, 1),
+                version,
+            );
         }
     }
 }

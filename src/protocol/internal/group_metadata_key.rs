@@ -84,7 +84,7 @@ impl GroupMetadataKey {
 #[cfg(test)]
 mod tests {
     use super::GroupMetadataKey;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -92,6 +92,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&GroupMetadataKey::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 2..=2 {
+            decode_mutations(&GroupMetadataKey::sample(version, 1), version);
         }
     }
 }

@@ -377,7 +377,7 @@ impl MemberMetadata {
 #[cfg(test)]
 mod tests {
     use super::GroupMetadataValue;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -385,6 +385,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&GroupMetadataValue::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=4 {
+            decode_mutations(&GroupMetadataValue::sample(version, 1), version);
         }
     }
 }

@@ -98,7 +98,7 @@ impl OffsetCommitKey {
 #[cfg(test)]
 mod tests {
     use super::OffsetCommitKey;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -106,6 +106,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&OffsetCommitKey::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=1 {
+            decode_mutations(&OffsetCommitKey::sample(version, 1), version);
         }
     }
 }

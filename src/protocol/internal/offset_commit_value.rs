@@ -167,7 +167,7 @@ impl OffsetCommitValue {
 #[cfg(test)]
 mod tests {
     use super::OffsetCommitValue;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -175,6 +175,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&OffsetCommitValue::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=4 {
+            decode_mutations(&OffsetCommitValue::sample(version, 1), version);
         }
     }
 }

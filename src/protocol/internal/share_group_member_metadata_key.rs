@@ -91,7 +91,7 @@ impl ShareGroupMemberMetadataKey {
 #[cfg(test)]
 mod tests {
     use super::ShareGroupMemberMetadataKey;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -102,6 +102,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 10..=10 {
+            decode_mutations(&ShareGroupMemberMetadataKey::sample(version, 1), version);
         }
     }
 }

@@ -144,7 +144,7 @@ impl ShareGroupMemberMetadataValue {
 #[cfg(test)]
 mod tests {
     use super::ShareGroupMemberMetadataValue;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -155,6 +155,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&ShareGroupMemberMetadataValue::sample(version, 1), version);
         }
     }
 }

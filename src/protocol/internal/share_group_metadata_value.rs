@@ -97,7 +97,7 @@ impl ShareGroupMetadataValue {
 #[cfg(test)]
 mod tests {
     use super::ShareGroupMetadataValue;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -105,6 +105,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&ShareGroupMetadataValue::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&ShareGroupMetadataValue::sample(version, 1), version);
         }
     }
 }

@@ -84,7 +84,7 @@ impl ShareGroupPartitionMetadataKey {
 #[cfg(test)]
 mod tests {
     use super::ShareGroupPartitionMetadataKey;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -95,6 +95,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 9..=9 {
+            decode_mutations(&ShareGroupPartitionMetadataKey::sample(version, 1), version);
         }
     }
 }

@@ -288,7 +288,7 @@ impl TopicInfo {
 #[cfg(test)]
 mod tests {
     use super::ShareGroupPartitionMetadataValue;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -299,6 +299,16 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(
+                &ShareGroupPartitionMetadataValue::sample(version, 1),
+                version,
+            );
         }
     }
 }

@@ -86,7 +86,7 @@ impl TransactionLogKey {
 #[cfg(test)]
 mod tests {
     use super::TransactionLogKey;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -94,6 +94,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&TransactionLogKey::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&TransactionLogKey::sample(version, 1), version);
         }
     }
 }

@@ -288,7 +288,7 @@ impl PartitionsSchema {
 #[cfg(test)]
 mod tests {
     use super::TransactionLogValue;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -296,6 +296,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&TransactionLogValue::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=1 {
+            decode_mutations(&TransactionLogValue::sample(version, 1), version);
         }
     }
 }

@@ -122,7 +122,7 @@ impl AddOffsetsToTxnResponse {
 #[cfg(test)]
 mod tests {
     use super::AddOffsetsToTxnResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -130,6 +130,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&AddOffsetsToTxnResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=4 {
+            decode_mutations(&AddOffsetsToTxnResponse::sample(version, 1), version);
         }
     }
 }

@@ -568,7 +568,7 @@ impl AddPartitionsToTxnTopic {
 #[cfg(test)]
 mod tests {
     use super::AddPartitionsToTxnRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -579,6 +579,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=5 {
+            decode_mutations(&AddPartitionsToTxnRequest::sample(version, 1), version);
         }
     }
 }

@@ -542,7 +542,7 @@ impl AddPartitionsToTxnPartitionResult {
 #[cfg(test)]
 mod tests {
     use super::AddPartitionsToTxnResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -553,6 +553,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=5 {
+            decode_mutations(&AddPartitionsToTxnResponse::sample(version, 1), version);
         }
     }
 }

@@ -247,7 +247,7 @@ impl Listener {
 #[cfg(test)]
 mod tests {
     use super::AddRaftVoterRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -255,6 +255,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&AddRaftVoterRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&AddRaftVoterRequest::sample(version, 1), version);
         }
     }
 }

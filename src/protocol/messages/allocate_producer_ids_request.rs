@@ -124,7 +124,7 @@ impl AllocateProducerIdsRequest {
 #[cfg(test)]
 mod tests {
     use super::AllocateProducerIdsRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -135,6 +135,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&AllocateProducerIdsRequest::sample(version, 1), version);
         }
     }
 }

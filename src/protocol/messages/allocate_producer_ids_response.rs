@@ -123,7 +123,7 @@ impl AllocateProducerIdsResponse {
 #[cfg(test)]
 mod tests {
     use super::AllocateProducerIdsResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -134,6 +134,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&AllocateProducerIdsResponse::sample(version, 1), version);
         }
     }
 }

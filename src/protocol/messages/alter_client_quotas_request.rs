@@ -454,7 +454,7 @@ impl OpData {
 #[cfg(test)]
 mod tests {
     use super::AlterClientQuotasRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -462,6 +462,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&AlterClientQuotasRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=1 {
+            decode_mutations(&AlterClientQuotasRequest::sample(version, 1), version);
         }
     }
 }

@@ -365,7 +365,7 @@ impl EntityData {
 #[cfg(test)]
 mod tests {
     use super::AlterClientQuotasResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -376,6 +376,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=1 {
+            decode_mutations(&AlterClientQuotasResponse::sample(version, 1), version);
         }
     }
 }

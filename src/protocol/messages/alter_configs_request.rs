@@ -355,7 +355,7 @@ impl AlterableConfig {
 #[cfg(test)]
 mod tests {
     use super::AlterConfigsRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -363,6 +363,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&AlterConfigsRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=2 {
+            decode_mutations(&AlterConfigsRequest::sample(version, 1), version);
         }
     }
 }

@@ -261,7 +261,7 @@ impl AlterConfigsResourceResponse {
 #[cfg(test)]
 mod tests {
     use super::AlterConfigsResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -269,6 +269,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&AlterConfigsResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=2 {
+            decode_mutations(&AlterConfigsResponse::sample(version, 1), version);
         }
     }
 }

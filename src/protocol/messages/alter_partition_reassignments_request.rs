@@ -307,7 +307,7 @@ impl ReassignablePartition {
 #[cfg(test)]
 mod tests {
     use super::AlterPartitionReassignmentsRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -318,6 +318,16 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(
+                &AlterPartitionReassignmentsRequest::sample(version, 1),
+                version,
+            );
         }
     }
 }

@@ -338,7 +338,7 @@ impl ReassignablePartitionResponse {
 #[cfg(test)]
 mod tests {
     use super::AlterPartitionReassignmentsResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -349,6 +349,16 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(
+                &AlterPartitionReassignmentsResponse::sample(version, 1),
+                version,
+            );
         }
     }
 }

@@ -552,7 +552,7 @@ impl BrokerState {
 #[cfg(test)]
 mod tests {
     use super::AlterPartitionRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -560,6 +560,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&AlterPartitionRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=3 {
+            decode_mutations(&AlterPartitionRequest::sample(version, 1), version);
         }
     }
 }

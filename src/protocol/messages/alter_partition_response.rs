@@ -377,7 +377,7 @@ impl PartitionData {
 #[cfg(test)]
 mod tests {
     use super::AlterPartitionResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -385,6 +385,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&AlterPartitionResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=3 {
+            decode_mutations(&AlterPartitionResponse::sample(version, 1), version);
         }
     }
 }

@@ -328,7 +328,7 @@ impl AlterReplicaLogDirTopic {
 #[cfg(test)]
 mod tests {
     use super::AlterReplicaLogDirsRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -339,6 +339,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=2 {
+            decode_mutations(&AlterReplicaLogDirsRequest::sample(version, 1), version);
         }
     }
 }

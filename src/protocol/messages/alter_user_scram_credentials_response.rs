@@ -221,7 +221,7 @@ impl AlterUserScramCredentialsResult {
 #[cfg(test)]
 mod tests {
     use super::AlterUserScramCredentialsResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -232,6 +232,16 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(
+                &AlterUserScramCredentialsResponse::sample(version, 1),
+                version,
+            );
         }
     }
 }

@@ -153,7 +153,7 @@ impl ApiVersionsRequest {
 #[cfg(test)]
 mod tests {
     use super::ApiVersionsRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -161,6 +161,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&ApiVersionsRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=4 {
+            decode_mutations(&ApiVersionsRequest::sample(version, 1), version);
         }
     }
 }

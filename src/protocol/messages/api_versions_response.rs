@@ -704,7 +704,7 @@ impl FinalizedFeatureKey {
 #[cfg(test)]
 mod tests {
     use super::ApiVersionsResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -712,6 +712,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&ApiVersionsResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=4 {
+            decode_mutations(&ApiVersionsResponse::sample(version, 1), version);
         }
     }
 }

@@ -379,7 +379,7 @@ impl PartitionData {
 #[cfg(test)]
 mod tests {
     use super::AssignReplicasToDirsRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -390,6 +390,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&AssignReplicasToDirsRequest::sample(version, 1), version);
         }
     }
 }

@@ -371,7 +371,7 @@ impl PartitionData {
 #[cfg(test)]
 mod tests {
     use super::AssignReplicasToDirsResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -382,6 +382,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&AssignReplicasToDirsResponse::sample(version, 1), version);
         }
     }
 }

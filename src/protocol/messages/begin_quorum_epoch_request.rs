@@ -575,7 +575,7 @@ impl LeaderEndpoint {
 #[cfg(test)]
 mod tests {
     use super::BeginQuorumEpochRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -583,6 +583,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&BeginQuorumEpochRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=1 {
+            decode_mutations(&BeginQuorumEpochRequest::sample(version, 1), version);
         }
     }
 }

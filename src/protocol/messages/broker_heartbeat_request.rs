@@ -202,7 +202,7 @@ impl BrokerHeartbeatRequest {
 #[cfg(test)]
 mod tests {
     use super::BrokerHeartbeatRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -210,6 +210,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&BrokerHeartbeatRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=1 {
+            decode_mutations(&BrokerHeartbeatRequest::sample(version, 1), version);
         }
     }
 }

@@ -143,7 +143,7 @@ impl BrokerHeartbeatResponse {
 #[cfg(test)]
 mod tests {
     use super::BrokerHeartbeatResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -151,6 +151,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&BrokerHeartbeatResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=1 {
+            decode_mutations(&BrokerHeartbeatResponse::sample(version, 1), version);
         }
     }
 }

@@ -420,7 +420,7 @@ impl Feature {
 #[cfg(test)]
 mod tests {
     use super::BrokerRegistrationRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -431,6 +431,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=4 {
+            decode_mutations(&BrokerRegistrationRequest::sample(version, 1), version);
         }
     }
 }

@@ -127,7 +127,7 @@ impl BrokerRegistrationResponse {
 #[cfg(test)]
 mod tests {
     use super::BrokerRegistrationResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -138,6 +138,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=4 {
+            decode_mutations(&BrokerRegistrationResponse::sample(version, 1), version);
         }
     }
 }

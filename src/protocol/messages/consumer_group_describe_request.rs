@@ -126,7 +126,7 @@ impl ConsumerGroupDescribeRequest {
 #[cfg(test)]
 mod tests {
     use super::ConsumerGroupDescribeRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -137,6 +137,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&ConsumerGroupDescribeRequest::sample(version, 1), version);
         }
     }
 }

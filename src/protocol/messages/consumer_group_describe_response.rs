@@ -610,7 +610,7 @@ impl Assignment {
 #[cfg(test)]
 mod tests {
     use super::ConsumerGroupDescribeResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -621,6 +621,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&ConsumerGroupDescribeResponse::sample(version, 1), version);
         }
     }
 }

@@ -319,7 +319,7 @@ impl TopicPartitions {
 #[cfg(test)]
 mod tests {
     use super::ConsumerGroupHeartbeatRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -330,6 +330,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&ConsumerGroupHeartbeatRequest::sample(version, 1), version);
         }
     }
 }

@@ -291,7 +291,7 @@ impl TopicPartition {
 #[cfg(test)]
 mod tests {
     use super::ConsumerProtocolSubscription;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -302,6 +302,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=3 {
+            decode_mutations(&ConsumerProtocolSubscription::sample(version, 1), version);
         }
     }
 }

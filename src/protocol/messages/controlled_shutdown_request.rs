@@ -145,7 +145,7 @@ impl ControlledShutdownRequest {
 #[cfg(test)]
 mod tests {
     use super::ControlledShutdownRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -156,6 +156,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=3 {
+            decode_mutations(&ControlledShutdownRequest::sample(version, 1), version);
         }
     }
 }

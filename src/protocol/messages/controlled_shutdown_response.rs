@@ -223,7 +223,7 @@ impl RemainingPartition {
 #[cfg(test)]
 mod tests {
     use super::ControlledShutdownResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -234,6 +234,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=3 {
+            decode_mutations(&ControlledShutdownResponse::sample(version, 1), version);
         }
     }
 }

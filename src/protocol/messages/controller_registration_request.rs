@@ -329,7 +329,7 @@ impl Feature {
 #[cfg(test)]
 mod tests {
     use super::ControllerRegistrationRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -340,6 +340,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&ControllerRegistrationRequest::sample(version, 1), version);
         }
     }
 }

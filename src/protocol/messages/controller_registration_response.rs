@@ -133,7 +133,7 @@ impl ControllerRegistrationResponse {
 #[cfg(test)]
 mod tests {
     use super::ControllerRegistrationResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -144,6 +144,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&ControllerRegistrationResponse::sample(version, 1), version);
         }
     }
 }

@@ -294,7 +294,7 @@ impl AclCreation {
 #[cfg(test)]
 mod tests {
     use super::CreateAclsRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -302,6 +302,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&CreateAclsRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=3 {
+            decode_mutations(&CreateAclsRequest::sample(version, 1), version);
         }
     }
 }

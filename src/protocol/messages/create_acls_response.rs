@@ -239,7 +239,7 @@ impl AclCreationResult {
 #[cfg(test)]
 mod tests {
     use super::CreateAclsResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -247,6 +247,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&CreateAclsResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=3 {
+            decode_mutations(&CreateAclsResponse::sample(version, 1), version);
         }
     }
 }

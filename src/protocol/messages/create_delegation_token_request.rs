@@ -310,7 +310,7 @@ impl CreatableRenewers {
 #[cfg(test)]
 mod tests {
     use super::CreateDelegationTokenRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -321,6 +321,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=3 {
+            decode_mutations(&CreateDelegationTokenRequest::sample(version, 1), version);
         }
     }
 }

@@ -229,7 +229,7 @@ impl CreateDelegationTokenResponse {
 #[cfg(test)]
 mod tests {
     use super::CreateDelegationTokenResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -240,6 +240,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=3 {
+            decode_mutations(&CreateDelegationTokenResponse::sample(version, 1), version);
         }
     }
 }

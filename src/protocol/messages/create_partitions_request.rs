@@ -365,7 +365,7 @@ impl CreatePartitionsAssignment {
 #[cfg(test)]
 mod tests {
     use super::CreatePartitionsRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -373,6 +373,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&CreatePartitionsRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=3 {
+            decode_mutations(&CreatePartitionsRequest::sample(version, 1), version);
         }
     }
 }

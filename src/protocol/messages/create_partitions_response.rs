@@ -239,7 +239,7 @@ impl CreatePartitionsTopicResult {
 #[cfg(test)]
 mod tests {
     use super::CreatePartitionsResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -247,6 +247,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&CreatePartitionsResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=3 {
+            decode_mutations(&CreatePartitionsResponse::sample(version, 1), version);
         }
     }
 }

@@ -510,7 +510,7 @@ impl CreatableTopicConfig {
 #[cfg(test)]
 mod tests {
     use super::CreateTopicsRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -518,6 +518,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&CreateTopicsRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=7 {
+            decode_mutations(&CreateTopicsRequest::sample(version, 1), version);
         }
     }
 }

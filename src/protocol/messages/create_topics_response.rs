@@ -616,7 +616,7 @@ impl CreatableTopicConfigs {
 #[cfg(test)]
 mod tests {
     use super::CreateTopicsResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -624,6 +624,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&CreateTopicsResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=7 {
+            decode_mutations(&CreateTopicsResponse::sample(version, 1), version);
         }
     }
 }

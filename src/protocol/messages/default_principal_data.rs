@@ -111,7 +111,7 @@ impl DefaultPrincipalData {
 #[cfg(test)]
 mod tests {
     use super::DefaultPrincipalData;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -119,6 +119,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&DefaultPrincipalData::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&DefaultPrincipalData::sample(version, 1), version);
         }
     }
 }

@@ -313,7 +313,7 @@ impl DeleteAclsFilter {
 #[cfg(test)]
 mod tests {
     use super::DeleteAclsRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -321,6 +321,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&DeleteAclsRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=3 {
+            decode_mutations(&DeleteAclsRequest::sample(version, 1), version);
         }
     }
 }

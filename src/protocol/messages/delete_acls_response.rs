@@ -446,7 +446,7 @@ impl DeleteAclsMatchingAcl {
 #[cfg(test)]
 mod tests {
     use super::DeleteAclsResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -454,6 +454,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&DeleteAclsResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=3 {
+            decode_mutations(&DeleteAclsResponse::sample(version, 1), version);
         }
     }
 }

@@ -132,7 +132,7 @@ impl DeleteGroupsRequest {
 #[cfg(test)]
 mod tests {
     use super::DeleteGroupsRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -140,6 +140,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&DeleteGroupsRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=2 {
+            decode_mutations(&DeleteGroupsRequest::sample(version, 1), version);
         }
     }
 }

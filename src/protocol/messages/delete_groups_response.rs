@@ -223,7 +223,7 @@ impl DeletableGroupResult {
 #[cfg(test)]
 mod tests {
     use super::DeleteGroupsResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -231,6 +231,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&DeleteGroupsResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=2 {
+            decode_mutations(&DeleteGroupsResponse::sample(version, 1), version);
         }
     }
 }

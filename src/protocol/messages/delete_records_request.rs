@@ -329,7 +329,7 @@ impl DeleteRecordsPartition {
 #[cfg(test)]
 mod tests {
     use super::DeleteRecordsRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -337,6 +337,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&DeleteRecordsRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=2 {
+            decode_mutations(&DeleteRecordsRequest::sample(version, 1), version);
         }
     }
 }

@@ -334,7 +334,7 @@ impl DeleteRecordsPartitionResult {
 #[cfg(test)]
 mod tests {
     use super::DeleteRecordsResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -342,6 +342,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&DeleteRecordsResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=2 {
+            decode_mutations(&DeleteRecordsResponse::sample(version, 1), version);
         }
     }
 }

@@ -276,7 +276,7 @@ impl PartitionData {
 #[cfg(test)]
 mod tests {
     use super::DeleteShareGroupStateRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -287,6 +287,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&DeleteShareGroupStateRequest::sample(version, 1), version);
         }
     }
 }

@@ -286,7 +286,7 @@ impl PartitionResult {
 #[cfg(test)]
 mod tests {
     use super::DeleteShareGroupStateResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -297,6 +297,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&DeleteShareGroupStateResponse::sample(version, 1), version);
         }
     }
 }

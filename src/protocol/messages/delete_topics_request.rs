@@ -320,7 +320,7 @@ impl DeleteTopicState {
 #[cfg(test)]
 mod tests {
     use super::DeleteTopicsRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -328,6 +328,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&DeleteTopicsRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=6 {
+            decode_mutations(&DeleteTopicsRequest::sample(version, 1), version);
         }
     }
 }

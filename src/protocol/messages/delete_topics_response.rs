@@ -322,7 +322,7 @@ impl DeletableTopicResult {
 #[cfg(test)]
 mod tests {
     use super::DeleteTopicsResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -330,6 +330,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&DeleteTopicsResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=6 {
+            decode_mutations(&DeleteTopicsResponse::sample(version, 1), version);
         }
     }
 }

@@ -212,7 +212,7 @@ impl DescribeAclsRequest {
 #[cfg(test)]
 mod tests {
     use super::DescribeAclsRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -220,6 +220,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&DescribeAclsRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=3 {
+            decode_mutations(&DescribeAclsRequest::sample(version, 1), version);
         }
     }
 }

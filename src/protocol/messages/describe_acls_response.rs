@@ -418,7 +418,7 @@ impl AclDescription {
 #[cfg(test)]
 mod tests {
     use super::DescribeAclsResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -426,6 +426,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&DescribeAclsResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=3 {
+            decode_mutations(&DescribeAclsResponse::sample(version, 1), version);
         }
     }
 }

@@ -253,7 +253,7 @@ impl ComponentData {
 #[cfg(test)]
 mod tests {
     use super::DescribeClientQuotasRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -264,6 +264,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=1 {
+            decode_mutations(&DescribeClientQuotasRequest::sample(version, 1), version);
         }
     }
 }

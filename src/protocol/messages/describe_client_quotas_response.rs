@@ -483,7 +483,7 @@ impl ValueData {
 #[cfg(test)]
 mod tests {
     use super::DescribeClientQuotasResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -494,6 +494,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=1 {
+            decode_mutations(&DescribeClientQuotasResponse::sample(version, 1), version);
         }
     }
 }

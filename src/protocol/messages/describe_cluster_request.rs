@@ -140,7 +140,7 @@ impl DescribeClusterRequest {
 #[cfg(test)]
 mod tests {
     use super::DescribeClusterRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -148,6 +148,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&DescribeClusterRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=1 {
+            decode_mutations(&DescribeClusterRequest::sample(version, 1), version);
         }
     }
 }

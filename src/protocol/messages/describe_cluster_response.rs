@@ -294,7 +294,7 @@ impl DescribeClusterBroker {
 #[cfg(test)]
 mod tests {
     use super::DescribeClusterResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -302,6 +302,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&DescribeClusterResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=1 {
+            decode_mutations(&DescribeClusterResponse::sample(version, 1), version);
         }
     }
 }

@@ -308,7 +308,7 @@ impl DescribeConfigsResource {
 #[cfg(test)]
 mod tests {
     use super::DescribeConfigsRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -316,6 +316,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&DescribeConfigsRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=4 {
+            decode_mutations(&DescribeConfigsRequest::sample(version, 1), version);
         }
     }
 }

@@ -699,7 +699,7 @@ impl DescribeConfigsSynonym {
 #[cfg(test)]
 mod tests {
     use super::DescribeConfigsResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -707,6 +707,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&DescribeConfigsResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=4 {
+            decode_mutations(&DescribeConfigsResponse::sample(version, 1), version);
         }
     }
 }

@@ -246,7 +246,7 @@ impl DescribeDelegationTokenOwner {
 #[cfg(test)]
 mod tests {
     use super::DescribeDelegationTokenRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -257,6 +257,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=3 {
+            decode_mutations(&DescribeDelegationTokenRequest::sample(version, 1), version);
         }
     }
 }

@@ -449,7 +449,7 @@ impl DescribedDelegationTokenRenewer {
 #[cfg(test)]
 mod tests {
     use super::DescribeDelegationTokenResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -460,6 +460,16 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=3 {
+            decode_mutations(
+                &DescribeDelegationTokenResponse::sample(version, 1),
+                version,
+            );
         }
     }
 }

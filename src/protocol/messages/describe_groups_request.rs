@@ -154,7 +154,7 @@ impl DescribeGroupsRequest {
 #[cfg(test)]
 mod tests {
     use super::DescribeGroupsRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -162,6 +162,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&DescribeGroupsRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=5 {
+            decode_mutations(&DescribeGroupsRequest::sample(version, 1), version);
         }
     }
 }

@@ -464,7 +464,7 @@ impl DescribedGroupMember {
 #[cfg(test)]
 mod tests {
     use super::DescribeGroupsResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -472,6 +472,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&DescribeGroupsResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=5 {
+            decode_mutations(&DescribeGroupsResponse::sample(version, 1), version);
         }
     }
 }

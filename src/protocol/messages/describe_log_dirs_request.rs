@@ -246,7 +246,7 @@ impl DescribableLogDirTopic {
 #[cfg(test)]
 mod tests {
     use super::DescribeLogDirsRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -254,6 +254,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&DescribeLogDirsRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=4 {
+            decode_mutations(&DescribeLogDirsRequest::sample(version, 1), version);
         }
     }
 }

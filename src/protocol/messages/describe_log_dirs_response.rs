@@ -513,7 +513,7 @@ impl DescribeLogDirsPartition {
 #[cfg(test)]
 mod tests {
     use super::DescribeLogDirsResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -521,6 +521,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&DescribeLogDirsResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=4 {
+            decode_mutations(&DescribeLogDirsResponse::sample(version, 1), version);
         }
     }
 }

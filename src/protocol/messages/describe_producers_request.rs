@@ -198,7 +198,7 @@ impl TopicRequest {
 #[cfg(test)]
 mod tests {
     use super::DescribeProducersRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -206,6 +206,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&DescribeProducersRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&DescribeProducersRequest::sample(version, 1), version);
         }
     }
 }

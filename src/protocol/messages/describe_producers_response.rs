@@ -434,7 +434,7 @@ impl ProducerState {
 #[cfg(test)]
 mod tests {
     use super::DescribeProducersResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -445,6 +445,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&DescribeProducersResponse::sample(version, 1), version);
         }
     }
 }

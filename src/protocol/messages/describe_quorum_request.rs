@@ -269,7 +269,7 @@ impl PartitionData {
 #[cfg(test)]
 mod tests {
     use super::DescribeQuorumRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -277,6 +277,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&DescribeQuorumRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=2 {
+            decode_mutations(&DescribeQuorumRequest::sample(version, 1), version);
         }
     }
 }

@@ -867,7 +867,7 @@ impl ReplicaState {
 #[cfg(test)]
 mod tests {
     use super::DescribeQuorumResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -875,6 +875,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&DescribeQuorumResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=2 {
+            decode_mutations(&DescribeQuorumResponse::sample(version, 1), version);
         }
     }
 }

@@ -535,7 +535,7 @@ impl Cursor {
 #[cfg(test)]
 mod tests {
     use super::DescribeTopicPartitionsResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -546,6 +546,16 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(
+                &DescribeTopicPartitionsResponse::sample(version, 1),
+                version,
+            );
         }
     }
 }

@@ -117,7 +117,7 @@ impl DescribeTransactionsRequest {
 #[cfg(test)]
 mod tests {
     use super::DescribeTransactionsRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -128,6 +128,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&DescribeTransactionsRequest::sample(version, 1), version);
         }
     }
 }

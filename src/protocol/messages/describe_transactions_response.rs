@@ -337,7 +337,7 @@ impl TopicData {
 #[cfg(test)]
 mod tests {
     use super::DescribeTransactionsResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -348,6 +348,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&DescribeTransactionsResponse::sample(version, 1), version);
         }
     }
 }

@@ -203,7 +203,7 @@ impl UserName {
 #[cfg(test)]
 mod tests {
     use super::DescribeUserScramCredentialsRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -214,6 +214,16 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(
+                &DescribeUserScramCredentialsRequest::sample(version, 1),
+                version,
+            );
         }
     }
 }

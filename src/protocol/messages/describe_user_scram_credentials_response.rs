@@ -347,7 +347,7 @@ impl CredentialInfo {
 #[cfg(test)]
 mod tests {
     use super::DescribeUserScramCredentialsResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -358,6 +358,16 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(
+                &DescribeUserScramCredentialsResponse::sample(version, 1),
+                version,
+            );
         }
     }
 }

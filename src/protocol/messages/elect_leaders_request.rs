@@ -276,7 +276,7 @@ impl TopicPartitions {
 #[cfg(test)]
 mod tests {
     use super::ElectLeadersRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -284,6 +284,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&ElectLeadersRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=2 {
+            decode_mutations(&ElectLeadersRequest::sample(version, 1), version);
         }
     }
 }

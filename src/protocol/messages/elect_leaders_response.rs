@@ -370,7 +370,7 @@ impl PartitionResult {
 #[cfg(test)]
 mod tests {
     use super::ElectLeadersResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -378,6 +378,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&ElectLeadersResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=2 {
+            decode_mutations(&ElectLeadersResponse::sample(version, 1), version);
         }
     }
 }

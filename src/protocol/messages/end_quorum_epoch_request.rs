@@ -707,7 +707,7 @@ impl LeaderEndpoint {
 #[cfg(test)]
 mod tests {
     use super::EndQuorumEpochRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -715,6 +715,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&EndQuorumEpochRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=1 {
+            decode_mutations(&EndQuorumEpochRequest::sample(version, 1), version);
         }
     }
 }

@@ -549,7 +549,7 @@ impl NodeEndpoint {
 #[cfg(test)]
 mod tests {
     use super::EndQuorumEpochResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -557,6 +557,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&EndQuorumEpochResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=1 {
+            decode_mutations(&EndQuorumEpochResponse::sample(version, 1), version);
         }
     }
 }

@@ -143,7 +143,7 @@ impl EndTxnRequest {
 #[cfg(test)]
 mod tests {
     use super::EndTxnRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -151,6 +151,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&EndTxnRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=4 {
+            decode_mutations(&EndTxnRequest::sample(version, 1), version);
         }
     }
 }

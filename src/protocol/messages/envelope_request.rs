@@ -142,7 +142,7 @@ impl EnvelopeRequest {
 #[cfg(test)]
 mod tests {
     use super::EnvelopeRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -150,6 +150,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&EnvelopeRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&EnvelopeRequest::sample(version, 1), version);
         }
     }
 }

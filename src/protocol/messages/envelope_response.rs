@@ -117,7 +117,7 @@ impl EnvelopeResponse {
 #[cfg(test)]
 mod tests {
     use super::EnvelopeResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -125,6 +125,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&EnvelopeResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&EnvelopeResponse::sample(version, 1), version);
         }
     }
 }

@@ -129,7 +129,7 @@ impl ExpireDelegationTokenResponse {
 #[cfg(test)]
 mod tests {
     use super::ExpireDelegationTokenResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -140,6 +140,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=2 {
+            decode_mutations(&ExpireDelegationTokenResponse::sample(version, 1), version);
         }
     }
 }

@@ -977,7 +977,7 @@ impl ForgottenTopic {
 #[cfg(test)]
 mod tests {
     use super::FetchRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -985,6 +985,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&FetchRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=17 {
+            decode_mutations(&FetchRequest::sample(version, 1), version);
         }
     }
 }

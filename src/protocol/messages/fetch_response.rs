@@ -1326,7 +1326,7 @@ impl NodeEndpoint {
 #[cfg(test)]
 mod tests {
     use super::FetchResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -1334,6 +1334,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&FetchResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=17 {
+            decode_mutations(&FetchResponse::sample(version, 1), version);
         }
     }
 }

@@ -459,7 +459,7 @@ impl SnapshotId {
 #[cfg(test)]
 mod tests {
     use super::FetchSnapshotRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -467,6 +467,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&FetchSnapshotRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=1 {
+            decode_mutations(&FetchSnapshotRequest::sample(version, 1), version);
         }
     }
 }

@@ -674,7 +674,7 @@ impl NodeEndpoint {
 #[cfg(test)]
 mod tests {
     use super::FetchSnapshotResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -682,6 +682,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&FetchSnapshotResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=1 {
+            decode_mutations(&FetchSnapshotResponse::sample(version, 1), version);
         }
     }
 }

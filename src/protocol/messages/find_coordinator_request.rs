@@ -195,7 +195,7 @@ impl FindCoordinatorRequest {
 #[cfg(test)]
 mod tests {
     use super::FindCoordinatorRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -203,6 +203,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&FindCoordinatorRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=6 {
+            decode_mutations(&FindCoordinatorRequest::sample(version, 1), version);
         }
     }
 }

@@ -528,7 +528,7 @@ impl Coordinator {
 #[cfg(test)]
 mod tests {
     use super::FindCoordinatorResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -536,6 +536,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&FindCoordinatorResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=6 {
+            decode_mutations(&FindCoordinatorResponse::sample(version, 1), version);
         }
     }
 }

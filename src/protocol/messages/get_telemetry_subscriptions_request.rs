@@ -107,7 +107,7 @@ impl GetTelemetrySubscriptionsRequest {
 #[cfg(test)]
 mod tests {
     use super::GetTelemetrySubscriptionsRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -118,6 +118,16 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(
+                &GetTelemetrySubscriptionsRequest::sample(version, 1),
+                version,
+            );
         }
     }
 }

@@ -174,7 +174,7 @@ impl GetTelemetrySubscriptionsResponse {
 #[cfg(test)]
 mod tests {
     use super::GetTelemetrySubscriptionsResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -185,6 +185,16 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(
+                &GetTelemetrySubscriptionsResponse::sample(version, 1),
+                version,
+            );
         }
     }
 }

@@ -164,7 +164,7 @@ impl HeartbeatRequest {
 #[cfg(test)]
 mod tests {
     use super::HeartbeatRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -172,6 +172,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&HeartbeatRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=4 {
+            decode_mutations(&HeartbeatRequest::sample(version, 1), version);
         }
     }
 }

@@ -130,7 +130,7 @@ impl HeartbeatResponse {
 #[cfg(test)]
 mod tests {
     use super::HeartbeatResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -138,6 +138,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&HeartbeatResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=4 {
+            decode_mutations(&HeartbeatResponse::sample(version, 1), version);
         }
     }
 }

@@ -364,7 +364,7 @@ impl AlterableConfig {
 #[cfg(test)]
 mod tests {
     use super::IncrementalAlterConfigsRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -375,6 +375,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=1 {
+            decode_mutations(&IncrementalAlterConfigsRequest::sample(version, 1), version);
         }
     }
 }

@@ -261,7 +261,7 @@ impl AlterConfigsResourceResponse {
 #[cfg(test)]
 mod tests {
     use super::IncrementalAlterConfigsResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -272,6 +272,16 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=1 {
+            decode_mutations(
+                &IncrementalAlterConfigsResponse::sample(version, 1),
+                version,
+            );
         }
     }
 }

@@ -187,7 +187,7 @@ impl InitProducerIdRequest {
 #[cfg(test)]
 mod tests {
     use super::InitProducerIdRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -195,6 +195,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&InitProducerIdRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=5 {
+            decode_mutations(&InitProducerIdRequest::sample(version, 1), version);
         }
     }
 }

@@ -148,7 +148,7 @@ impl InitProducerIdResponse {
 #[cfg(test)]
 mod tests {
     use super::InitProducerIdResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -156,6 +156,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&InitProducerIdResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=5 {
+            decode_mutations(&InitProducerIdResponse::sample(version, 1), version);
         }
     }
 }

@@ -338,7 +338,7 @@ impl JoinGroupRequestProtocol {
 #[cfg(test)]
 mod tests {
     use super::JoinGroupRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -346,6 +346,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&JoinGroupRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=9 {
+            decode_mutations(&JoinGroupRequest::sample(version, 1), version);
         }
     }
 }

@@ -387,7 +387,7 @@ impl JoinGroupResponseMember {
 #[cfg(test)]
 mod tests {
     use super::JoinGroupResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -395,6 +395,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&JoinGroupResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=9 {
+            decode_mutations(&JoinGroupResponse::sample(version, 1), version);
         }
     }
 }

@@ -104,7 +104,7 @@ impl KRaftVersionRecord {
 #[cfg(test)]
 mod tests {
     use super::KRaftVersionRecord;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -112,6 +112,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&KRaftVersionRecord::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&KRaftVersionRecord::sample(version, 1), version);
         }
     }
 }

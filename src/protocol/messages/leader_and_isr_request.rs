@@ -815,7 +815,7 @@ impl LeaderAndIsrPartitionState {
 #[cfg(test)]
 mod tests {
     use super::LeaderAndIsrRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -823,6 +823,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&LeaderAndIsrRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=7 {
+            decode_mutations(&LeaderAndIsrRequest::sample(version, 1), version);
         }
     }
 }

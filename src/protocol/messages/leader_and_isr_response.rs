@@ -445,7 +445,7 @@ impl LeaderAndIsrPartitionError {
 #[cfg(test)]
 mod tests {
     use super::LeaderAndIsrResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -453,6 +453,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&LeaderAndIsrResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=7 {
+            decode_mutations(&LeaderAndIsrResponse::sample(version, 1), version);
         }
     }
 }

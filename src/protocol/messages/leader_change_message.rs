@@ -234,7 +234,7 @@ impl Voter {
 #[cfg(test)]
 mod tests {
     use super::LeaderChangeMessage;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -242,6 +242,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&LeaderChangeMessage::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=1 {
+            decode_mutations(&LeaderChangeMessage::sample(version, 1), version);
         }
     }
 }

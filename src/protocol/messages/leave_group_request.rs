@@ -342,7 +342,7 @@ impl MemberIdentity {
 #[cfg(test)]
 mod tests {
     use super::LeaveGroupRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -350,6 +350,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&LeaveGroupRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=5 {
+            decode_mutations(&LeaveGroupRequest::sample(version, 1), version);
         }
     }
 }

@@ -335,7 +335,7 @@ impl MemberResponse {
 #[cfg(test)]
 mod tests {
     use super::LeaveGroupResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -343,6 +343,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&LeaveGroupResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=5 {
+            decode_mutations(&LeaveGroupResponse::sample(version, 1), version);
         }
     }
 }

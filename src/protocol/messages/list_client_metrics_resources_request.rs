@@ -100,7 +100,7 @@ impl ListClientMetricsResourcesRequest {
 #[cfg(test)]
 mod tests {
     use super::ListClientMetricsResourcesRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -111,6 +111,16 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(
+                &ListClientMetricsResourcesRequest::sample(version, 1),
+                version,
+            );
         }
     }
 }

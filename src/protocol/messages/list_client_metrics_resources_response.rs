@@ -193,7 +193,7 @@ impl ClientMetricsResource {
 #[cfg(test)]
 mod tests {
     use super::ListClientMetricsResourcesResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -204,6 +204,16 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(
+                &ListClientMetricsResourcesResponse::sample(version, 1),
+                version,
+            );
         }
     }
 }

@@ -185,7 +185,7 @@ impl ListGroupsRequest {
 #[cfg(test)]
 mod tests {
     use super::ListGroupsRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -193,6 +193,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&ListGroupsRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=5 {
+            decode_mutations(&ListGroupsRequest::sample(version, 1), version);
         }
     }
 }

@@ -284,7 +284,7 @@ impl ListedGroup {
 #[cfg(test)]
 mod tests {
     use super::ListGroupsResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -292,6 +292,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&ListGroupsResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=5 {
+            decode_mutations(&ListGroupsResponse::sample(version, 1), version);
         }
     }
 }

@@ -404,7 +404,7 @@ impl ListOffsetsPartition {
 #[cfg(test)]
 mod tests {
     use super::ListOffsetsRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -412,6 +412,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&ListOffsetsRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=9 {
+            decode_mutations(&ListOffsetsRequest::sample(version, 1), version);
         }
     }
 }

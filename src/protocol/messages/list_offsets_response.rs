@@ -449,7 +449,7 @@ impl ListOffsetsPartitionResponse {
 #[cfg(test)]
 mod tests {
     use super::ListOffsetsResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -457,6 +457,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&ListOffsetsResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=9 {
+            decode_mutations(&ListOffsetsResponse::sample(version, 1), version);
         }
     }
 }

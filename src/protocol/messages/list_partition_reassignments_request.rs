@@ -227,7 +227,7 @@ impl ListPartitionReassignmentsTopics {
 #[cfg(test)]
 mod tests {
     use super::ListPartitionReassignmentsRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -238,6 +238,16 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(
+                &ListPartitionReassignmentsRequest::sample(version, 1),
+                version,
+            );
         }
     }
 }

@@ -344,7 +344,7 @@ impl OngoingPartitionReassignment {
 #[cfg(test)]
 mod tests {
     use super::ListPartitionReassignmentsResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -355,6 +355,16 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(
+                &ListPartitionReassignmentsResponse::sample(version, 1),
+                version,
+            );
         }
     }
 }

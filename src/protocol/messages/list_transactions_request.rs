@@ -162,7 +162,7 @@ impl ListTransactionsRequest {
 #[cfg(test)]
 mod tests {
     use super::ListTransactionsRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -170,6 +170,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&ListTransactionsRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=1 {
+            decode_mutations(&ListTransactionsRequest::sample(version, 1), version);
         }
     }
 }

@@ -228,7 +228,7 @@ impl TransactionState {
 #[cfg(test)]
 mod tests {
     use super::ListTransactionsResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -236,6 +236,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&ListTransactionsResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=1 {
+            decode_mutations(&ListTransactionsResponse::sample(version, 1), version);
         }
     }
 }

@@ -394,7 +394,7 @@ impl MetadataRequestTopic {
 #[cfg(test)]
 mod tests {
     use super::MetadataRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -402,6 +402,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&MetadataRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=12 {
+            decode_mutations(&MetadataRequest::sample(version, 1), version);
         }
     }
 }

@@ -765,7 +765,7 @@ impl MetadataResponsePartition {
 #[cfg(test)]
 mod tests {
     use super::MetadataResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -773,6 +773,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&MetadataResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=12 {
+            decode_mutations(&MetadataResponse::sample(version, 1), version);
         }
     }
 }

@@ -494,7 +494,7 @@ impl OffsetCommitRequestPartition {
 #[cfg(test)]
 mod tests {
     use super::OffsetCommitRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -502,6 +502,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&OffsetCommitRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=9 {
+            decode_mutations(&OffsetCommitRequest::sample(version, 1), version);
         }
     }
 }

@@ -336,7 +336,7 @@ impl OffsetCommitResponsePartition {
 #[cfg(test)]
 mod tests {
     use super::OffsetCommitResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -344,6 +344,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&OffsetCommitResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=9 {
+            decode_mutations(&OffsetCommitResponse::sample(version, 1), version);
         }
     }
 }

@@ -237,7 +237,7 @@ impl OffsetDeleteRequestPartition {
 #[cfg(test)]
 mod tests {
     use super::OffsetDeleteRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -245,6 +245,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&OffsetDeleteRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&OffsetDeleteRequest::sample(version, 1), version);
         }
     }
 }

@@ -247,7 +247,7 @@ impl OffsetDeleteResponsePartition {
 #[cfg(test)]
 mod tests {
     use super::OffsetDeleteResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -255,6 +255,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&OffsetDeleteResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&OffsetDeleteResponse::sample(version, 1), version);
         }
     }
 }

@@ -752,7 +752,7 @@ impl OffsetFetchRequestTopics {
 #[cfg(test)]
 mod tests {
     use super::OffsetFetchRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -760,6 +760,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&OffsetFetchRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=9 {
+            decode_mutations(&OffsetFetchRequest::sample(version, 1), version);
         }
     }
 }

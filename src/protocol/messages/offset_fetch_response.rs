@@ -1078,7 +1078,7 @@ impl OffsetFetchResponsePartitions {
 #[cfg(test)]
 mod tests {
     use super::OffsetFetchResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -1086,6 +1086,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&OffsetFetchResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=9 {
+            decode_mutations(&OffsetFetchResponse::sample(version, 1), version);
         }
     }
 }

@@ -376,7 +376,7 @@ impl OffsetForLeaderPartition {
 #[cfg(test)]
 mod tests {
     use super::OffsetForLeaderEpochRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -387,6 +387,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=4 {
+            decode_mutations(&OffsetForLeaderEpochRequest::sample(version, 1), version);
         }
     }
 }

@@ -372,7 +372,7 @@ impl EpochEndOffset {
 #[cfg(test)]
 mod tests {
     use super::OffsetForLeaderEpochResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -383,6 +383,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=4 {
+            decode_mutations(&OffsetForLeaderEpochResponse::sample(version, 1), version);
         }
     }
 }

@@ -374,7 +374,7 @@ impl PartitionProduceData {
 #[cfg(test)]
 mod tests {
     use super::ProduceRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -382,6 +382,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&ProduceRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=11 {
+            decode_mutations(&ProduceRequest::sample(version, 1), version);
         }
     }
 }

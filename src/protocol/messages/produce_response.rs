@@ -980,7 +980,7 @@ impl NodeEndpoint {
 #[cfg(test)]
 mod tests {
     use super::ProduceResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -988,6 +988,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&ProduceResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=11 {
+            decode_mutations(&ProduceResponse::sample(version, 1), version);
         }
     }
 }

@@ -137,7 +137,7 @@ impl PushTelemetryRequest {
 #[cfg(test)]
 mod tests {
     use super::PushTelemetryRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -145,6 +145,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&PushTelemetryRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&PushTelemetryRequest::sample(version, 1), version);
         }
     }
 }

@@ -109,7 +109,7 @@ impl PushTelemetryResponse {
 #[cfg(test)]
 mod tests {
     use super::PushTelemetryResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -117,6 +117,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&PushTelemetryResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&PushTelemetryResponse::sample(version, 1), version);
         }
     }
 }

@@ -411,7 +411,7 @@ impl StateBatch {
 #[cfg(test)]
 mod tests {
     use super::ReadShareGroupStateResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -422,6 +422,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&ReadShareGroupStateResponse::sample(version, 1), version);
         }
     }
 }

@@ -302,7 +302,7 @@ impl PartitionResult {
 #[cfg(test)]
 mod tests {
     use super::ReadShareGroupStateSummaryResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -313,6 +313,16 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(
+                &ReadShareGroupStateSummaryResponse::sample(version, 1),
+                version,
+            );
         }
     }
 }

@@ -138,7 +138,7 @@ impl RemoveRaftVoterRequest {
 #[cfg(test)]
 mod tests {
     use super::RemoveRaftVoterRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -146,6 +146,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&RemoveRaftVoterRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&RemoveRaftVoterRequest::sample(version, 1), version);
         }
     }
 }

@@ -160,7 +160,7 @@ impl RequestHeader {
 #[cfg(test)]
 mod tests {
     use super::RequestHeader;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -168,6 +168,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&RequestHeader::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=2 {
+            decode_mutations(&RequestHeader::sample(version, 1), version);
         }
     }
 }

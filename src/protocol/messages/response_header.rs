@@ -110,7 +110,7 @@ impl ResponseHeader {
 #[cfg(test)]
 mod tests {
     use super::ResponseHeader;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -118,6 +118,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&ResponseHeader::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=1 {
+            decode_mutations(&ResponseHeader::sample(version, 1), version);
         }
     }
 }

@@ -164,7 +164,7 @@ impl SaslAuthenticateResponse {
 #[cfg(test)]
 mod tests {
     use super::SaslAuthenticateResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -172,6 +172,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&SaslAuthenticateResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=2 {
+            decode_mutations(&SaslAuthenticateResponse::sample(version, 1), version);
         }
     }
 }

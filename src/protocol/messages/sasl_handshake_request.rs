@@ -94,7 +94,7 @@ impl SaslHandshakeRequest {
 #[cfg(test)]
 mod tests {
     use super::SaslHandshakeRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -102,6 +102,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&SaslHandshakeRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=1 {
+            decode_mutations(&SaslHandshakeRequest::sample(version, 1), version);
         }
     }
 }

@@ -106,7 +106,7 @@ impl SaslHandshakeResponse {
 #[cfg(test)]
 mod tests {
     use super::SaslHandshakeResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -114,6 +114,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&SaslHandshakeResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=1 {
+            decode_mutations(&SaslHandshakeResponse::sample(version, 1), version);
         }
     }
 }

@@ -421,7 +421,7 @@ impl AcknowledgementBatch {
 #[cfg(test)]
 mod tests {
     use super::ShareAcknowledgeRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -429,6 +429,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&ShareAcknowledgeRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&ShareAcknowledgeRequest::sample(version, 1), version);
         }
     }
 }

@@ -646,7 +646,7 @@ impl NodeEndpoint {
 #[cfg(test)]
 mod tests {
     use super::ShareFetchResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -654,6 +654,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&ShareFetchResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&ShareFetchResponse::sample(version, 1), version);
         }
     }
 }

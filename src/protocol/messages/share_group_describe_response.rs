@@ -573,7 +573,7 @@ impl Assignment {
 #[cfg(test)]
 mod tests {
     use super::ShareGroupDescribeResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -584,6 +584,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&ShareGroupDescribeResponse::sample(version, 1), version);
         }
     }
 }

@@ -161,7 +161,7 @@ impl ShareGroupHeartbeatRequest {
 #[cfg(test)]
 mod tests {
     use super::ShareGroupHeartbeatRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -172,6 +172,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&ShareGroupHeartbeatRequest::sample(version, 1), version);
         }
     }
 }

@@ -313,7 +313,7 @@ impl TopicPartitions {
 #[cfg(test)]
 mod tests {
     use super::ShareGroupHeartbeatResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -324,6 +324,13 @@ mod tests {
                     version,
                 );
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&ShareGroupHeartbeatResponse::sample(version, 1), version);
         }
     }
 }

@@ -865,7 +865,7 @@ impl StopReplicaPartitionState {
 #[cfg(test)]
 mod tests {
     use super::StopReplicaRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -873,6 +873,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&StopReplicaRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=4 {
+            decode_mutations(&StopReplicaRequest::sample(version, 1), version);
         }
     }
 }

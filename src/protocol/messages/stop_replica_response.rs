@@ -233,7 +233,7 @@ impl StopReplicaPartitionError {
 #[cfg(test)]
 mod tests {
     use super::StopReplicaResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -241,6 +241,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&StopReplicaResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=4 {
+            decode_mutations(&StopReplicaResponse::sample(version, 1), version);
         }
     }
 }

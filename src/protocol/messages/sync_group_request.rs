@@ -324,7 +324,7 @@ impl SyncGroupRequestAssignment {
 #[cfg(test)]
 mod tests {
     use super::SyncGroupRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -332,6 +332,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&SyncGroupRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=5 {
+            decode_mutations(&SyncGroupRequest::sample(version, 1), version);
         }
     }
 }

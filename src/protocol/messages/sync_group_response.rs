@@ -187,7 +187,7 @@ impl SyncGroupResponse {
 #[cfg(test)]
 mod tests {
     use super::SyncGroupResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -195,6 +195,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&SyncGroupResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=5 {
+            decode_mutations(&SyncGroupResponse::sample(version, 1), version);
         }
     }
 }

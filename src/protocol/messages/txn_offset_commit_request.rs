@@ -492,7 +492,7 @@ impl TxnOffsetCommitRequestPartition {
 #[cfg(test)]
 mod tests {
     use super::TxnOffsetCommitRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -500,6 +500,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&TxnOffsetCommitRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=4 {
+            decode_mutations(&TxnOffsetCommitRequest::sample(version, 1), version);
         }
     }
 }

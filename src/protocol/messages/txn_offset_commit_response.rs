@@ -328,7 +328,7 @@ impl TxnOffsetCommitResponsePartition {
 #[cfg(test)]
 mod tests {
     use super::TxnOffsetCommitResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -336,6 +336,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&TxnOffsetCommitResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=4 {
+            decode_mutations(&TxnOffsetCommitResponse::sample(version, 1), version);
         }
     }
 }

@@ -107,7 +107,7 @@ impl UnregisterBrokerRequest {
 #[cfg(test)]
 mod tests {
     use super::UnregisterBrokerRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -115,6 +115,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&UnregisterBrokerRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&UnregisterBrokerRequest::sample(version, 1), version);
         }
     }
 }

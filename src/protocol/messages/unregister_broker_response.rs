@@ -133,7 +133,7 @@ impl UnregisterBrokerResponse {
 #[cfg(test)]
 mod tests {
     use super::UnregisterBrokerResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -141,6 +141,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&UnregisterBrokerResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&UnregisterBrokerResponse::sample(version, 1), version);
         }
     }
 }

@@ -291,7 +291,7 @@ impl FeatureUpdateKey {
 #[cfg(test)]
 mod tests {
     use super::UpdateFeaturesRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -299,6 +299,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&UpdateFeaturesRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=1 {
+            decode_mutations(&UpdateFeaturesRequest::sample(version, 1), version);
         }
     }
 }

@@ -251,7 +251,7 @@ impl UpdatableFeatureResult {
 #[cfg(test)]
 mod tests {
     use super::UpdateFeaturesResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -259,6 +259,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&UpdateFeaturesResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=1 {
+            decode_mutations(&UpdateFeaturesResponse::sample(version, 1), version);
         }
     }
 }

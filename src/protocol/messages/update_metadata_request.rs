@@ -1027,7 +1027,7 @@ impl UpdateMetadataPartitionState {
 #[cfg(test)]
 mod tests {
     use super::UpdateMetadataRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -1035,6 +1035,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&UpdateMetadataRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=8 {
+            decode_mutations(&UpdateMetadataRequest::sample(version, 1), version);
         }
     }
 }

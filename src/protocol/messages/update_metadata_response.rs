@@ -115,7 +115,7 @@ impl UpdateMetadataResponse {
 #[cfg(test)]
 mod tests {
     use super::UpdateMetadataResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -123,6 +123,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&UpdateMetadataResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=8 {
+            decode_mutations(&UpdateMetadataResponse::sample(version, 1), version);
         }
     }
 }

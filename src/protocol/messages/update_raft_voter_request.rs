@@ -317,7 +317,7 @@ impl KRaftVersionFeature {
 #[cfg(test)]
 mod tests {
     use super::UpdateRaftVoterRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -325,6 +325,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&UpdateRaftVoterRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&UpdateRaftVoterRequest::sample(version, 1), version);
         }
     }
 }

@@ -224,7 +224,7 @@ impl CurrentLeader {
 #[cfg(test)]
 mod tests {
     use super::UpdateRaftVoterResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -232,6 +232,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&UpdateRaftVoterResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&UpdateRaftVoterResponse::sample(version, 1), version);
         }
     }
 }

@@ -384,7 +384,7 @@ impl PartitionData {
 #[cfg(test)]
 mod tests {
     use super::VoteRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -392,6 +392,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&VoteRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=1 {
+            decode_mutations(&VoteRequest::sample(version, 1), version);
         }
     }
 }

@@ -367,7 +367,7 @@ impl KRaftVersionFeature {
 #[cfg(test)]
 mod tests {
     use super::VotersRecord;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -375,6 +375,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&VotersRecord::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=0 {
+            decode_mutations(&VotersRecord::sample(version, 1), version);
         }
     }
 }

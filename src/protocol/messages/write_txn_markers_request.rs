@@ -352,7 +352,7 @@ impl WritableTxnMarkerTopic {
 #[cfg(test)]
 mod tests {
     use super::WriteTxnMarkersRequest;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -360,6 +360,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&WriteTxnMarkersRequest::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=1 {
+            decode_mutations(&WriteTxnMarkersRequest::sample(version, 1), version);
         }
     }
 }

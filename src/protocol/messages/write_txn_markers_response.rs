@@ -422,7 +422,7 @@ impl WritableTxnMarkerPartitionResult {
 #[cfg(test)]
 mod tests {
     use super::WriteTxnMarkersResponse;
-    use crate::protocol::codec::test_support::assert_round_trip;
+    use crate::protocol::codec::test_support::{assert_round_trip, decode_mutations};
 
     #[test]
     fn round_trip_every_version() {
@@ -430,6 +430,13 @@ mod tests {
             for variant in 0..2 {
                 assert_round_trip(&WriteTxnMarkersResponse::sample(version, variant), version);
             }
+        }
+    }
+
+    #[test]
+    fn mutated_input_never_panics() {
+        for version in 0..=1 {
+            decode_mutations(&WriteTxnMarkersResponse::sample(version, 1), version);
         }
     }
 }

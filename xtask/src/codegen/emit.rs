@@ -1293,8 +1293,9 @@ pub fn message_module(m: &Message) -> Result<String, String> {
     out.push_str(&tests);
     write!(
         out,
-        "#[cfg(test)]\nmod tests {{\nuse super::{name};\nuse crate::protocol::codec::test_support::assert_round_trip;\n\n\
-         #[test]\nfn round_trip_every_version() {{\nfor version in {lo}..={hi} {{\nfor variant in 0..2 {{\nassert_round_trip(&{name}::sample(version, variant), version);\n}}\n}}\n}}\n}}\n",
+        "#[cfg(test)]\nmod tests {{\nuse super::{name};\nuse crate::protocol::codec::test_support::{{assert_round_trip, decode_mutations}};\n\n\
+         #[test]\nfn round_trip_every_version() {{\nfor version in {lo}..={hi} {{\nfor variant in 0..2 {{\nassert_round_trip(&{name}::sample(version, variant), version);\n}}\n}}\n}}\n\n\
+         #[test]\nfn mutated_input_never_panics() {{\nfor version in {lo}..={hi} {{\ndecode_mutations(&{name}::sample(version, 1), version);\n}}\n}}\n}}\n",
         name = m.name,
         lo = m.valid.lo,
         hi = m.valid.hi

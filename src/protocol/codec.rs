@@ -91,6 +91,9 @@ pub enum DecodeErrorKind {
     /// A negative length other than -1 (null).
     #[error("invalid {what} length {len}")]
     NegativeLength { what: &'static str, len: i64 },
+    /// A compact length beyond what Kafka allows (int16 for strings, int32 otherwise).
+    #[error("{what} length {len} too long")]
+    TooLong { what: &'static str, len: i64 },
     /// Null where this version does not allow null.
     #[error("null {what} where the field is not nullable")]
     UnexpectedNull { what: &'static str },
@@ -462,9 +465,12 @@ impl Decoder {
         } else {
             i64::from(self.i16()?)
         };
+        let max = if wide { i32::MAX } else { i16::MAX.into() };
         match len {
             -1 => Ok(None),
             n if n < -1 => Err(DecodeErrorKind::NegativeLength { what, len: n }.into()),
+            // Only reachable in compact form; Kafka rejects these lengths too.
+            n if n > i64::from(max) => Err(DecodeErrorKind::TooLong { what, len: n }.into()),
             // Non-negative and at most u32::MAX, so it fits usize on every supported target.
             n => Ok(Some(n as usize)),
         }
@@ -757,9 +763,8 @@ pub trait Writer {
         flexible: bool,
         wide: bool,
     ) -> Result<(), EncodeError> {
-        let max = if flexible {
-            u32::MAX as usize - 1
-        } else if wide {
+        // Kafka bounds strings by int16 and everything else by int32 in both encodings.
+        let max = if wide {
             i32::MAX as usize
         } else {
             i16::MAX as usize
@@ -1148,7 +1153,16 @@ mod tests {
         let long = "x".repeat(40_000);
         let err = Vec::new().write_string(&long, false).unwrap_err();
         assert!(matches!(err, EncodeError::TooLong { len: 40_000, .. }));
-        assert!(Vec::new().write_string(&long, true).is_ok());
+        // Kafka applies the int16 limit to compact strings too.
+        assert!(Vec::new().write_string(&long, true).is_err());
+        assert!(Vec::new().write_string(&"x".repeat(32_767), true).is_ok());
+        let mut compact = Vec::new();
+        compact.write_uvarint(40_001);
+        compact.extend_from_slice(long.as_bytes());
+        assert!(matches!(
+            dec(&compact).string(true).unwrap_err().kind(),
+            DecodeErrorKind::TooLong { len: 40_000, .. }
+        ));
     }
 
     #[test]

@@ -32,25 +32,44 @@ fn metadata_request_claiming_2_pow_31_topics_is_an_error() {
         panic!("frame")
     };
     let err = decode_request(frame).unwrap_err();
+    // 2^31 is past Kafka's int32 limit for any count, whatever the bytes left.
     assert_eq!(
         err.kind(),
-        &DecodeErrorKind::CountPastEnd {
-            count: 1 << 31,
-            min_size: 2, // compact name + tag count
-            remaining: 0
+        &DecodeErrorKind::TooLong {
+            what: "array",
+            len: 1 << 31
         }
     );
     assert_eq!(err.path(), "topics");
-    assert!(
-        err.to_string()
-            .starts_with("MetadataRequest v9: topics: array count")
+    assert_eq!(
+        err.to_string(),
+        "MetadataRequest v9: topics: array length 2147483648 too long"
     );
 
     // Non-flexible form: int32 count 2^31-1 with four bytes left.
     let mut body = vec![0, 3, 0, 4, 0, 0, 0, 1, 0, 0]; // Metadata v4, client id ""
     body.extend_from_slice(&[0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
     let err = decode_request(Bytes::from(body)).unwrap_err();
-    assert!(matches!(err.kind(), DecodeErrorKind::CountPastEnd { .. }));
+    assert_eq!(
+        err.kind(),
+        &DecodeErrorKind::CountPastEnd {
+            count: i32::MAX as usize,
+            min_size: 2,
+            remaining: 4
+        }
+    );
+
+    // Flexible form with a count that fits int32 but not the input: 2^31-1.
+    let mut body = vec![0, 3, 0, 9, 0, 0, 0, 1, 0, 0, 0];
+    body.extend_from_slice(&[0x80, 0x80, 0x80, 0x80, 0x08]);
+    let err = decode_request(Bytes::from(body)).unwrap_err();
+    assert!(matches!(
+        err.kind(),
+        DecodeErrorKind::CountPastEnd {
+            count: 2147483647,
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -194,4 +213,49 @@ fn produce_v9_request_known_bytes_with_records_uncopied() {
         "partition, topic and request tags"
     );
     assert_eq!(body.encoded_size(9), head.len() + 2048 + 3);
+}
+
+#[test]
+fn api_versions_response_v3_known_bytes_with_tagged_fields() {
+    use crate::protocol::messages::ApiVersionsResponse;
+    let bytes: &[u8] = &[
+        0, 0, // error code
+        2, // one api key (compact array)
+        0, 18, 0, 0, 0, 3, 0, // ApiVersions 0-3, no tags
+        0, 0, 0, 0, // throttle time
+        3, // three tagged fields, in tag order
+        0, 8, 2, 2, b'x', 0, 1, 0, 2, 0, // tag 0: supported features [x 1-2]
+        1, 8, 0, 0, 0, 0, 0, 0, 0, 5, // tag 1: finalized features epoch 5
+        3, 1, 1, // tag 3: zk migration ready
+    ];
+    let resp = ApiVersionsResponse::decode(&mut Decoder::new(Bytes::from_static(bytes)), 3)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(resp.api_keys.len(), 1);
+    assert_eq!(resp.api_keys[0].api_key, 18);
+    assert_eq!(resp.api_keys[0].max_version, 3);
+    assert_eq!(resp.supported_features.len(), 1);
+    assert_eq!(resp.supported_features[0].name, "x");
+    assert_eq!(resp.supported_features[0].max_version, 2);
+    assert_eq!(resp.finalized_features_epoch, 5);
+    assert!(resp.finalized_features.is_empty());
+    assert!(resp.zk_migration_ready);
+    assert!(resp.unknown_tagged_fields.is_empty());
+    let mut out = BytesMut::new();
+    resp.encode(&mut out, 3).unwrap();
+    assert_eq!(&out[..], bytes);
+
+    // An unknown tag sent first is kept and written back in tag order (after tag 3).
+    let mut with_unknown = bytes.to_vec();
+    with_unknown[14] = 4;
+    with_unknown.splice(15..15, [7, 2, 0xaa, 0xbb]);
+    let resp = ApiVersionsResponse::decode(&mut Decoder::new(Bytes::from(with_unknown)), 3)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(resp.unknown_tagged_fields.len(), 1);
+    assert_eq!(resp.unknown_tagged_fields[0].tag, 7);
+    let mut out = BytesMut::new();
+    resp.encode(&mut out, 3).unwrap();
+    let mut expected = bytes.to_vec();
+    expected[14] = 4;
+    expected.extend_from_slice(&[7, 2, 0xaa, 0xbb]);
+    assert_eq!(&out[..], &expected[..]);
 }

@@ -12,6 +12,7 @@ fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
     let root = repo_root();
     let result = match task.as_str() {
+        #[cfg(feature = "docs")]
         "docs" => write_docs(&root),
         "codegen" => codegen::run(&root).map_err(std::io::Error::other),
         _ => {
@@ -35,6 +36,7 @@ fn repo_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
+#[cfg(feature = "docs")]
 fn write_docs(root: &Path) -> std::io::Result<()> {
     for dir in rkafka::cli::docs::GENERATED_DIRS {
         let dir = root.join(dir);

@@ -5,6 +5,10 @@
 //! `kafka-internal-records/`); the `RKAFKA_SPECS` environment variable points elsewhere.
 //! Output is deterministic and rustfmt-formatted, so a regenerated tree can be compared with
 //! the committed one (see the staleness test below).
+//!
+//! xtask links the rkafka library for `docs`; if a generator change leaves the committed
+//! codecs uncompilable, regenerate without it: `cargo run -p xtask --no-default-features --
+//! codegen`.
 
 pub mod emit;
 pub mod spec;

@@ -103,13 +103,6 @@ impl Prim {
             Prim::String | Prim::Bytes | Prim::Records => None,
         }
     }
-
-    pub fn is_number(self) -> bool {
-        matches!(
-            self,
-            Prim::Int8 | Prim::Int16 | Prim::Uint16 | Prim::Int32 | Prim::Int64 | Prim::Float64
-        )
-    }
 }
 
 /// A field type.

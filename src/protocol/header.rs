@@ -95,6 +95,25 @@ pub fn encode_response<M: ApiMessage, W: Writer>(
     body.encode(w, version)
 }
 
+/// Writes a whole response frame for a body held in the [`Response`] enum (the broker's
+/// dispatch result), like [`encode_response`].
+pub fn encode_any_response<W: Writer>(
+    w: &mut W,
+    correlation_id: i32,
+    version: i16,
+    body: &Response,
+) -> Result<(), EncodeError> {
+    let header_version = response_header_version(body.api_key(), version);
+    let header = ResponseHeader {
+        correlation_id,
+        ..ResponseHeader::default()
+    };
+    let size = header.encoded_size(header_version) + body.encoded_size(version);
+    w.write_slice(&frame_prefix(size)?);
+    header.encode(w, header_version)?;
+    body.encode(w, version)
+}
+
 /// The ApiVersions answer to a request whose ApiVersions version the broker does not
 /// support: error 35 and the broker's table. Send it with version 0 (`encode_response(w,
 /// correlation_id, 0, &response)`), which every client can read.
@@ -206,6 +225,21 @@ mod tests {
         let (header, resp) = decode_response(ApiKey::ApiVersions, 3, frame_body(buf)).unwrap();
         assert_eq!(header.correlation_id, 0x0102_0304);
         assert_eq!(resp, Response::ApiVersions(body));
+    }
+
+    #[test]
+    fn enum_and_typed_response_encodings_agree() {
+        let body = crate::protocol::messages::MetadataResponse {
+            throttle_time_ms: 5,
+            ..Default::default()
+        };
+        for version in [0, 8, 9, 12] {
+            let mut typed = BytesMut::new();
+            encode_response(&mut typed, 3, version, &body).unwrap();
+            let mut any = BytesMut::new();
+            encode_any_response(&mut any, 3, version, &Response::from(body.clone())).unwrap();
+            assert_eq!(typed, any);
+        }
     }
 
     #[test]

@@ -417,6 +417,21 @@ mod tests {
     }
 
     #[test]
+    fn broken_specs_are_reported_with_their_field() {
+        let unknown = r#"{ "name": "X", "type": "data", "validVersions": "0", "flexibleVersions": "none",
+            "fields": [ { "name": "A", "type": "Missing", "versions": "0+" } ] }"#;
+        let err = parse_message(unknown).unwrap_err();
+        assert!(err.contains("X.A") && err.contains("Missing"), "{err}");
+        let tag = r#"{ "name": "X", "type": "data", "validVersions": "0", "flexibleVersions": "0+",
+            "fields": [ { "name": "A", "type": "int8", "versions": "0+", "tag": 0 } ] }"#;
+        assert!(parse_message(tag).unwrap_err().contains("taggedVersions"));
+        let twice = r#"{ "name": "X", "type": "data", "validVersions": "0", "flexibleVersions": "none",
+            "fields": [ { "name": "A", "type": "S", "versions": "0+", "fields": [] },
+                        { "name": "B", "type": "S", "versions": "0+", "fields": [] } ] }"#;
+        assert!(parse_message(twice).unwrap_err().contains("defined twice"));
+    }
+
+    #[test]
     fn names_and_versions() {
         assert_eq!(snake_case("TopicData"), "topic_data");
         assert_eq!(snake_case("KRaftVersionRecord"), "k_raft_version_record");

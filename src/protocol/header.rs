@@ -48,11 +48,10 @@ impl RequestFrame {
 /// works for versions the body codec does not know (newer ApiVersions requests included).
 pub fn decode_request_header(frame: Bytes) -> Result<RequestFrame, DecodeError> {
     let mut peek = Decoder::new(frame.slice(..frame.len().min(4)));
-    let key = peek.i16().map_err(|e| e.in_message("RequestHeader", -1))?;
-    let version = peek.i16().map_err(|e| e.in_message("RequestHeader", -1))?;
-    let api_key = ApiKey::from_i16(key).ok_or_else(|| {
-        DecodeError::new(DecodeErrorKind::UnknownApiKey(key)).in_message("RequestHeader", -1)
-    })?;
+    let key = peek.i16().map_err(|e| e.in_field("request_api_key"))?;
+    let version = peek.i16().map_err(|e| e.in_field("request_api_version"))?;
+    let api_key = ApiKey::from_i16(key)
+        .ok_or_else(|| DecodeError::new(DecodeErrorKind::UnknownApiKey(key)))?;
     let header_version = request_header_version(api_key, version);
     let mut body = Decoder::new(frame);
     let header = RequestHeader::decode(&mut body, header_version)?;
@@ -283,7 +282,11 @@ mod tests {
         let err =
             decode_request_header(Bytes::from_static(&[0x7f, 0, 0, 0, 0, 0, 0, 1])).unwrap_err();
         assert_eq!(err.kind(), &DecodeErrorKind::UnknownApiKey(0x7f00));
-        assert!(decode_request_header(Bytes::from_static(&[0, 3])).is_err());
+        let err = decode_request_header(Bytes::from_static(&[0, 3])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "request_api_version: int16 needs 2 bytes, 0 left"
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //! | [`daemon`]  | `-daemon` detaching and finding running servers for the `*-stop` tools |
 //! | [`coordinator`] | the ZooKeeper-protocol coordinator: tree, sessions, watches, log, server |
 //! | [`logging`] | `tracing` set-up for tools and daemons |
-//! | [`protocol`] | Kafka wire protocol, pure; `records`: RecordBatch v2, CRC32C, varints, codecs |
+//! | [`protocol`] | Kafka wire protocol, pure: codecs, frames, headers, generated messages, error codes; `records`: RecordBatch v2, CRC32C, codecs |
 
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]

@@ -11,6 +11,7 @@
 //! | [`daemon`]  | `-daemon` detaching and finding running servers for the `*-stop` tools |
 //! | [`logging`] | `tracing` set-up for tools and daemons |
 //! | [`protocol`] | Kafka wire protocol, pure; `records`: RecordBatch v2, CRC32C, varints, codecs |
+//! | [`log`]     | the storage engine; so far segment file names and `.index`/`.timeindex` reading |
 
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]
@@ -19,6 +20,7 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod error;
+pub mod log;
 pub mod logging;
 pub mod protocol;
 pub mod types;

@@ -16,6 +16,9 @@ _rkafka() {
             ",$1")
                 cmd="rkafka"
                 ;;
+            rkafka,dump-log)
+                cmd="rkafka__subcmd__dump__subcmd__log"
+                ;;
             *)
                 ;;
         esac
@@ -23,7 +26,21 @@ _rkafka() {
 
     case "${cmd}" in
         rkafka)
-            opts="-h -V --help --version"
+            opts="-h -V --help --version dump-log"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dump__subcmd__log)
+            opts="-h -V --help --version dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -174,6 +174,16 @@ impl OffsetIndex {
         })
     }
 
+    /// An index without entries (what a missing `.index` amounts to).
+    pub fn empty(base_offset: i64) -> OffsetIndex {
+        OffsetIndex {
+            base_offset,
+            length: 0,
+            slots: Vec::new(),
+            real: 0,
+        }
+    }
+
     pub fn base_offset(&self) -> i64 {
         self.base_offset
     }

@@ -11,7 +11,7 @@
 //! | [`daemon`]  | `-daemon` detaching and finding running servers for the `*-stop` tools |
 //! | [`logging`] | `tracing` set-up for tools and daemons |
 //! | [`protocol`] | Kafka wire protocol, pure; `records`: RecordBatch v2, CRC32C, varints, codecs |
-//! | [`log`]     | the storage engine; so far segment file names and reading `.index`, `.timeindex`, `.txnindex` |
+//! | [`log`]     | the storage engine; so far segment file names and reading `.index`, `.timeindex`, `.txnindex`, `.snapshot` |
 
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]

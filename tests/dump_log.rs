@@ -810,3 +810,64 @@ fn txn_index_dump() {
         "version: 0 producerId: 9 firstOffset: 3 lastOffset: 8 lastStableOffset: 3"
     );
 }
+
+#[test]
+fn producer_snapshot_dump() {
+    use rkafka::log::producer_snapshot::{BatchMetadata, ProducerEntry, encode};
+    let dir = tempfile::tempdir().unwrap();
+    let snap = write(
+        dir.path(),
+        "00000000000000000050.snapshot",
+        &[&encode(&[
+            ProducerEntry {
+                producer_id: 1000,
+                producer_epoch: 2,
+                coordinator_epoch: 4,
+                last_timestamp: T0,
+                current_txn_first_offset: Some(45),
+                last_batch: Some(BatchMetadata {
+                    last_sequence: 12,
+                    last_offset: 49,
+                    offset_delta: 2,
+                    timestamp: T0,
+                }),
+            },
+            ProducerEntry {
+                producer_id: 1001,
+                producer_epoch: 0,
+                coordinator_epoch: -1,
+                last_timestamp: T0 + 1,
+                current_txn_first_offset: None,
+                last_batch: None,
+            },
+        ])],
+    );
+    let out = rkafka(&["dump-log", "--files", s(&snap)]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        lines(&out)[1..],
+        [
+            format!(
+                "producerId: 1000 producerEpoch: 2 coordinatorEpoch: 4 currentTxnFirstOffset: \
+                 OptionalLong[45] lastTimestamp: {T0} firstSequence: 10 lastSequence: 12 \
+                 lastOffset: 49 offsetDelta: 2 timestamp: {T0}"
+            ),
+            format!(
+                "producerId: 1001 producerEpoch: 0 coordinatorEpoch: -1 currentTxnFirstOffset: \
+                 OptionalLong.empty lastTimestamp: {} ",
+                T0 + 1
+            ),
+        ]
+    );
+    // A flipped bit fails the CRC, named with the file.
+    let mut bytes = std::fs::read(&snap).unwrap();
+    bytes[12] ^= 4;
+    std::fs::write(&snap, bytes).unwrap();
+    let out = rkafka(&["dump-log", "--files", s(&snap)]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("CRC is no longer valid"),
+        "{}",
+        stderr(&out)
+    );
+}

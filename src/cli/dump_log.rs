@@ -1,6 +1,6 @@
 //! `rkafka dump-log` (`kafka-dump-log.sh`, Kafka's `kafka.tools.DumpLogSegments`): prints the
-//! batches and records of `.log` segments and the entries of `.index`, `.timeindex` and
-//! `.txnindex` files in Kafka's text format, or as JSON lines, and checks them on the way.
+//! batches and records of `.log` segments and the entries of `.index`, `.timeindex`,
+//! `.txnindex` and `.snapshot` files in Kafka's text format, or as JSON lines, and checks them on the way.
 //!
 //! This file holds the flags and the step from flags to [`dumper::Settings`]; the dump is in
 //! [`dumper`], the printed lines in [`output`], batch framing of segment files in [`reader`]
@@ -26,12 +26,13 @@ const LONG_ABOUT: &str = "\
 Parses Kafka log segment files and prints their contents, which helps debugging a seemingly \
 corrupt log segment. Each file is handled by its suffix: .log (batches, and with \
 --deep-iteration their records), .index (offset -> position entries, checked against the \
-.log beside it), .timeindex (timestamp -> offset entries, checked likewise) and .txnindex \
-(aborted transactions). Other files are skipped with a note.
+.log beside it), .timeindex (timestamp -> offset entries, checked likewise), .txnindex \
+(aborted transactions) and .snapshot (producer state). Other files are skipped with a note.
 
 Text output is Kafka's, line for line. With --output json every line becomes one JSON \
 object on its own line, with a \"type\" field: file, log_start, batch, record, \
-invalid_bytes, index_entry, time_index_entry, aborted_txn, empty or sanity_check_passed.
+invalid_bytes, index_entry, time_index_entry, aborted_txn, producer_state, empty or \
+sanity_check_passed.
 
 Problems (a corrupt or truncated batch, an unreadable file, an index that disagrees with its \
 log) are reported on stderr with the file, the byte position and the reason; the dump goes on \

@@ -11,12 +11,13 @@ use bytes::Bytes;
 
 use super::decode::Decoder;
 use super::output::{
-    BatchLine, ControlInfo, Decoded, Event, LegacyCheck, OutputFormat, RecordData, RecordLine,
-    RecordMeta, V2Fields,
+    BatchLine, ControlInfo, Decoded, Event, LegacyCheck, OutputFormat, ProducerBatch, ProducerLine,
+    RecordData, RecordLine, RecordMeta, V2Fields,
 };
 use super::reader::{Next, SegmentReader};
 use crate::log::files::{self, SegmentFileKind};
 use crate::log::index::{self, IndexError, OffsetIndex};
+use crate::log::producer_snapshot;
 use crate::protocol::records::batch::NO_SEQUENCE;
 use crate::protocol::records::{
     Batch, Batches, Compression, ControlType, DEFAULT_DECOMPRESSION_LIMIT, EndTxnMarker,
@@ -120,13 +121,28 @@ fn codec_name(c: Result<Compression, RecordsError>, attributes: i16) -> String {
     }
 }
 
-/// Kafka's `DefaultRecordBatch.incrementSequence`: sequences wrap from int32 max to 0.
+/// A batch's last sequence: Kafka's `DefaultRecordBatch.incrementSequence` (with Java's
+/// wrapping int arithmetic, so sequences wrap from int32 max to 0), none without a base.
 fn increment_sequence(base: i32, increment: i32) -> i32 {
     if base == NO_SEQUENCE {
         return NO_SEQUENCE;
     }
-    let sum = i64::from(base) + i64::from(increment);
-    sum.rem_euclid(i64::from(i32::MAX) + 1) as i32
+    if base > i32::MAX.wrapping_sub(increment) {
+        increment
+            .wrapping_sub(i32::MAX.wrapping_sub(base))
+            .wrapping_sub(1)
+    } else {
+        base.wrapping_add(increment)
+    }
+}
+
+/// A record's sequence: Kafka gives one only when the batch's base sequence is not negative.
+fn record_sequence(base: i32, offset_delta: i32) -> i32 {
+    if base < 0 {
+        NO_SEQUENCE
+    } else {
+        increment_sequence(base, offset_delta)
+    }
 }
 
 /// Kafka's names of control record types.
@@ -243,12 +259,7 @@ impl<W: Write, E: Write> Dumper<'_, W, E> {
             Some(SegmentFileKind::Index) => self.offset_index(path, file),
             Some(SegmentFileKind::TimeIndex) => self.time_index(path, file),
             Some(SegmentFileKind::TxnIndex) => self.txn_index(path, file),
-            Some(SegmentFileKind::ProducerSnapshot) => {
-                self.problem(format!(
-                    "{file}: dumping producer state snapshots (.snapshot) is not supported yet"
-                ));
-                Ok(())
-            }
+            Some(SegmentFileKind::ProducerSnapshot) => self.producer_snapshot(path, file),
             None => {
                 self.note(format!("Ignoring unknown file {file}"));
                 Ok(())
@@ -479,7 +490,7 @@ impl<W: Write, E: Write> Dumper<'_, W, E> {
                     timestamp: r.timestamp,
                     key_size: size_of(&r.key),
                     value_size: size_of(&r.value),
-                    sequence: Some(increment_sequence(b.base_sequence(), r.offset_delta)),
+                    sequence: Some(record_sequence(b.base_sequence(), r.offset_delta)),
                     header_keys: Some(
                         r.headers
                             .iter()
@@ -833,6 +844,39 @@ impl<W: Write, E: Write> Dumper<'_, W, E> {
         Ok(())
     }
 
+    // ---- .snapshot --------------------------------------------------------------------
+
+    fn producer_snapshot(&mut self, path: &Path, file: &str) -> io::Result<()> {
+        let entries = match producer_snapshot::read(path) {
+            Ok(Ok(e)) => e,
+            Ok(Err(e)) => {
+                self.problem(format!("{file}: {e}"));
+                return Ok(());
+            }
+            Err(e) => {
+                self.problem(format!("{file}: cannot read: {e}"));
+                return Ok(());
+            }
+        };
+        for p in entries {
+            self.emit(Event::ProducerState(ProducerLine {
+                producer_id: p.producer_id,
+                producer_epoch: p.producer_epoch,
+                coordinator_epoch: p.coordinator_epoch,
+                current_txn_first_offset: p.current_txn_first_offset,
+                last_timestamp: p.last_timestamp,
+                last_batch: p.last_batch.map(|b| ProducerBatch {
+                    first_sequence: b.first_sequence(),
+                    last_sequence: b.last_sequence,
+                    last_offset: b.last_offset,
+                    offset_delta: b.offset_delta,
+                    timestamp: b.timestamp,
+                }),
+            }))?;
+        }
+        Ok(())
+    }
+
     // ---- summaries --------------------------------------------------------------------
 
     /// Kafka's end-of-run reports on stderr.
@@ -876,5 +920,20 @@ impl<W: Write, E: Write> Dumper<'_, W, E> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sequences_wrap_like_kafka() {
+        assert_eq!(increment_sequence(5, 3), 8);
+        assert_eq!(increment_sequence(i32::MAX, 1), 0);
+        assert_eq!(increment_sequence(i32::MAX - 1, 3), 1);
+        assert_eq!(increment_sequence(NO_SEQUENCE, 3), NO_SEQUENCE);
+        assert_eq!(record_sequence(-5, 2), NO_SEQUENCE);
+        assert_eq!(record_sequence(0, 2), 2);
     }
 }

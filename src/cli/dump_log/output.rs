@@ -43,10 +43,43 @@ pub enum Event<'a> {
         last_offset: i64,
         last_stable_offset: i64,
     },
+    /// A producer of a producer state snapshot (`.snapshot`).
+    ProducerState(ProducerLine),
     /// `<file> is empty.`: an index without entries.
     Empty { file: &'a str },
     /// `<file> passed sanity check.`
     SanityCheckPassed { file: &'a str },
+}
+
+/// A producer's state from a `.snapshot` file.
+#[derive(Debug, Serialize)]
+pub struct ProducerLine {
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    pub coordinator_epoch: i32,
+    pub current_txn_first_offset: Option<i64>,
+    pub last_timestamp: i64,
+    /// The producer's last batch, when the snapshot records one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_batch: Option<ProducerBatch>,
+}
+
+/// The last batch of a producer.
+#[derive(Debug, Serialize)]
+pub struct ProducerBatch {
+    pub first_sequence: i32,
+    pub last_sequence: i32,
+    pub last_offset: i64,
+    pub offset_delta: i32,
+    pub timestamp: i64,
+}
+
+/// Java's `OptionalLong.toString()`, which Kafka prints for optional numbers.
+fn optional_long(v: Option<i64>) -> String {
+    match v {
+        Some(n) => format!("OptionalLong[{n}]"),
+        None => "OptionalLong.empty".to_string(),
+    }
 }
 
 /// A batch-level line.
@@ -205,6 +238,31 @@ impl Event<'_> {
                 "version: {version} producerId: {producer_id} firstOffset: {first_offset} \
                  lastOffset: {last_offset} lastStableOffset: {last_stable_offset}"
             ),
+            Event::ProducerState(p) => {
+                // Kafka ends this part with a space whether or not batch fields follow.
+                let mut s = format!(
+                    "producerId: {} producerEpoch: {} coordinatorEpoch: {} \
+                     currentTxnFirstOffset: {} lastTimestamp: {} ",
+                    p.producer_id,
+                    p.producer_epoch,
+                    p.coordinator_epoch,
+                    optional_long(p.current_txn_first_offset),
+                    p.last_timestamp
+                );
+                if let Some(b) = &p.last_batch {
+                    let _ = write!(
+                        s,
+                        "firstSequence: {} lastSequence: {} lastOffset: {} offsetDelta: {} \
+                         timestamp: {}",
+                        b.first_sequence,
+                        b.last_sequence,
+                        b.last_offset,
+                        b.offset_delta,
+                        b.timestamp
+                    );
+                }
+                s
+            }
             Event::Empty { file } => format!("{file} is empty."),
             Event::SanityCheckPassed { file } => format!("{file} passed sanity check."),
         }
@@ -216,11 +274,7 @@ impl BatchLine {
         let mut s = String::new();
         match &self.v2 {
             Some(v) => {
-                let horizon = match v.delete_horizon_ms {
-                    // Kafka prints Java's OptionalLong.
-                    Some(ms) => format!("OptionalLong[{ms}]"),
-                    None => "OptionalLong.empty".to_string(),
-                };
+                let horizon = optional_long(v.delete_horizon_ms);
                 let _ = write!(
                     s,
                     "baseOffset: {} lastOffset: {} count: {} baseSequence: {} lastSequence: {} \

@@ -871,3 +871,86 @@ fn producer_snapshot_dump() {
         stderr(&out)
     );
 }
+
+#[test]
+fn non_consecutive_offsets_are_reported_but_not_a_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let b0 = batch(0, Compression::None, &["a", "b"]);
+    let b1 = batch(5, Compression::None, &["c"]);
+    let b2 = batch(9, Compression::None, &["d"]);
+    let log = write(dir.path(), "00000000000000000000.log", &[&b0, &b1, &b2]);
+    let out = rkafka(&["dump-log", "--deep-iteration", "--files", s(&log)]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "Non-consecutive offsets in {}\n  1 is followed by 5\n  5 is followed by 9\n",
+            std::path::absolute(&log).unwrap().display()
+        )
+    );
+    // Shallow iteration does not look at records, so it has nothing to report.
+    let out = rkafka(&["dump-log", "--files", s(&log)]);
+    assert_eq!(stderr(&out), "");
+}
+
+#[test]
+fn time_index_offsets_missing_from_the_log_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, _, _, meta) = indexed_segment(dir.path());
+    let tidx = encode_time_index(
+        100,
+        &[
+            // Not the last offset of a batch: the batch holding it ends at meta[0].0.
+            TimestampOffset {
+                timestamp: meta[0].2,
+                offset: meta[0].0 - 1,
+            },
+            // Beyond the log.
+            TimestampOffset {
+                timestamp: meta[2].2 + 10,
+                offset: 500,
+            },
+        ],
+    )
+    .unwrap();
+    let t = write(dir.path(), "00000000000000000100.timeindex", &[&tidx]);
+    let out = rkafka(&["dump-log", "--verify-index-only", "--files", s(&t)]);
+    assert_eq!(code(&out), 1);
+    assert_eq!(lines(&out), vec![format!("Dumping {}", s(&t))]);
+    assert!(
+        stderr(&out).contains(&format!(
+            "The following indexed offsets are not found in the log.\n\
+             Indexed offset: {}, found log offset: {}\n\
+             Indexed offset: 500, found log offset: -1\n",
+            meta[0].0 - 1,
+            meta[0].0
+        )),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_closed_stdout_ends_the_dump_quietly_with_exit_0() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let mut parts = Vec::new();
+    for i in 0..200 {
+        parts.push(batch(i * 50, Compression::None, &["v"; 50]));
+    }
+    let refs: Vec<&[u8]> = parts.iter().map(|b| &b[..]).collect();
+    let log = write(dir.path(), "00000000000000000000.log", &refs);
+    let mut child = std::process::Command::new(rkafka_bin())
+        .args(["dump-log", "--print-data-log", "--files", s(&log)])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 64];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The pipe's reader is gone now; the tool's next writes fail with EPIPE.
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+    assert!(first.starts_with(b"Dumping "));
+}

@@ -1,6 +1,7 @@
 //! `rkafka dump-log` (`kafka-dump-log.sh`, Kafka's `kafka.tools.DumpLogSegments`): prints the
 //! batches and records of `.log` segments and the entries of `.index`, `.timeindex`,
-//! `.txnindex` and `.snapshot` files in Kafka's text format, or as JSON lines, and checks them on the way.
+//! `.txnindex` and `.snapshot` files in Kafka's text format or as JSON lines, checking them on
+//! the way.
 //!
 //! This file holds the flags and the step from flags to [`dumper::Settings`]; the dump is in
 //! [`dumper`], the printed lines in [`output`], batch framing of segment files in [`reader`]

@@ -2,8 +2,8 @@
 //!
 //! For now it holds what reading a partition directory needs: segment file naming
 //! ([`files`]), the offset and time indexes ([`index`]), the transaction index
-//! ([`txn_index`]) and producer state snapshots ([`producer_snapshot`]). Appending, rolling, retention, compaction, recovery and checkpoints join
-//! it with the broker's log.
+//! ([`txn_index`]) and producer state snapshots ([`producer_snapshot`]). Appending, rolling,
+//! retention, compaction, recovery and checkpoints join it with the broker's log.
 
 pub mod files;
 pub mod index;

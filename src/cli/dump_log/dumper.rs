@@ -927,6 +927,72 @@ impl<W: Write, E: Write> Dumper<'_, W, E> {
 mod tests {
     use super::*;
 
+    fn settings(files: Vec<String>) -> Settings {
+        Settings {
+            files,
+            print_data: true,
+            deep_iteration: true,
+            verify_index_only: false,
+            index_sanity_check: false,
+            max_message_size: 5 << 20,
+            max_bytes: MAX_BYTES_DEFAULT,
+            key_decoder: Decoder::String,
+            value_decoder: Decoder::String,
+            skip_record_metadata: false,
+            format: OutputFormat::Text,
+        }
+    }
+
+    fn segment(dir: &Path) -> String {
+        let mut b = crate::protocol::records::BatchBuilder::new(Compression::Zstd).base_offset(3);
+        b.append(7, Some(b"k"), Some(b"v"), &[("h", None)]).unwrap();
+        let path = dir.join("00000000000000000003.log");
+        std::fs::write(&path, b.build().unwrap()).unwrap();
+        path.display().to_string()
+    }
+
+    #[test]
+    fn output_is_captured_by_the_writers() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = segment(dir.path());
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let problems = dump(&settings(vec![file.clone()]), &mut out, &mut err).unwrap();
+        assert_eq!(problems, 0);
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], format!("Dumping {file}"));
+        assert_eq!(lines[1], "Log starting offset: 3");
+        assert!(lines[2].contains(" compresscodec: zstd "), "{}", lines[2]);
+        assert_eq!(
+            lines[3],
+            "| offset: 3 CreateTime: 7 keySize: 1 valueSize: 1 sequence: -1 headerKeys: [h] \
+             key: k payload: v"
+        );
+        assert!(err.is_empty());
+    }
+
+    struct ClosedPipe;
+
+    impl Write for ClosedPipe {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_failing_stdout_stops_the_dump_with_its_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = segment(dir.path());
+        let mut err = Vec::new();
+        let e = dump(&settings(vec![file]), &mut ClosedPipe, &mut err).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::BrokenPipe);
+        let e = crate::error::Error::Output(e);
+        assert_eq!(e.exit_code(), crate::error::exit::OK);
+    }
+
     #[test]
     fn sequences_wrap_like_kafka() {
         assert_eq!(increment_sequence(5, 3), 8);

@@ -43,10 +43,11 @@ impl SegmentReader {
     /// Opens `path` for reading batches from position 0 up to `limit` bytes.
     pub fn open(path: &Path, limit: u64) -> io::Result<SegmentReader> {
         let file = File::open(path)?;
-        let len = file.metadata()?.len();
-        if !file.metadata()?.is_file() {
+        let meta = file.metadata()?;
+        if !meta.is_file() {
             return Err(io::Error::other("not a regular file"));
         }
+        let len = meta.len();
         Ok(SegmentReader {
             file: BufReader::with_capacity(64 * 1024, file),
             len,

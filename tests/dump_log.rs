@@ -954,3 +954,31 @@ fn a_closed_stdout_ends_the_dump_quietly_with_exit_0() {
     assert_eq!(stderr(&out), "");
     assert!(first.starts_with(b"Dumping "));
 }
+
+#[test]
+fn bad_flag_values_are_usage_errors_and_lists_may_have_spaces() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, _, _) = two_batches(dir.path());
+    for args in [
+        vec!["dump-log", "--files", s(&log), "--max-bytes", "-5"],
+        vec!["dump-log", "--files", s(&log), "--max-message-size", "lots"],
+        vec!["dump-log", "--files", s(&log), "--output", "yaml"],
+        vec!["dump-log", "--files", " , "],
+    ] {
+        let out = rkafka(&args);
+        assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
+        assert_eq!(stdout(&out), "", "{args:?}");
+    }
+    let (index, _, _, _) = indexed_segment(dir.path());
+    let out = rkafka(&[
+        "dump-log",
+        "--files",
+        &format!("{}, {}", s(&log), s(&index)),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(&format!("Dumping {}\n", s(&index))),
+        "{}",
+        stdout(&out)
+    );
+}

@@ -122,7 +122,14 @@ impl DumpLogArgs {
         };
         let key_decoder = decoder(&self.key_decoder_class)?;
         let value_decoder = decoder(&self.value_decoder_class)?;
-        let files: Vec<String> = self.files.into_iter().filter(|f| !f.is_empty()).collect();
+        // `a.log, b.log` (as Kafka's help spells the list) names `b.log`, not ` b.log`.
+        let files: Vec<String> = self
+            .files
+            .iter()
+            .map(|f| f.trim())
+            .filter(|f| !f.is_empty())
+            .map(str::to_string)
+            .collect();
         if files.is_empty() {
             return Err(Error::Usage("--files names no file".to_string()));
         }

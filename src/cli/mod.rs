@@ -8,6 +8,7 @@
 
 pub mod args;
 pub mod docs;
+pub mod dump_log;
 mod registry;
 pub mod zookeeper_server;
 

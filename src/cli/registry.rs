@@ -1,10 +1,19 @@
 //! The tools this build ships. A tool is listed here only once it works; `rkafka --help`,
 //! completions, man pages and `bin/` wrappers are all derived from this list.
 
-use super::{Tool, zookeeper_server};
+use super::{Tool, dump_log, zookeeper_server};
 
 /// Every implemented tool, in the order `rkafka --help` lists them.
 pub static TOOLS: &[Tool] = &[
+    Tool {
+        name: "dump-log",
+        script: "kafka-dump-log.sh",
+        command: dump_log::command,
+        run: dump_log::run,
+        host_list_options: &[],
+        renamed_options: &[],
+        server: false,
+    },
     Tool {
         name: "zookeeper-server-start",
         script: "zookeeper-server-start.sh",

@@ -163,8 +163,6 @@ async fn notifications_precede_the_reply_and_multi_layout() {
         // Ping reply and an unknown opcode (Unimplemented, connection stays usable).
         let p = c.ping();
         assert_eq!((p.xid, p.err), (-2, 0));
-        let r = c.call(999, &[]);
-        assert_eq!(r.err, -6);
         let mut w = Writer::new();
         w.ustring("/").bool(false);
         let r = c.call(op::GET_CHILDREN2, &w.buf);
@@ -172,7 +170,16 @@ async fn notifications_precede_the_reply_and_multi_layout() {
         assert_eq!(rd.strings("children").unwrap(), vec!["w", "zookeeper"]);
         assert_eq!(Stat::read(&mut rd).unwrap().num_children, 2);
         // Invalid path -> BadArguments.
-        assert_eq!(c.create("/bad//path", b"", 0).unwrap_err(), -8);
+        assert_eq!(
+            c.create("/w/", b"", 0).unwrap_err(),
+            -8,
+            "invalid path under an existing parent"
+        );
+        assert_eq!(
+            c.create("/bad//path", b"", 0).unwrap_err(),
+            -101,
+            "ZooKeeper looks the parent up first"
+        );
         // getACL returns OPEN_ACL_UNSAFE.
         let mut w = Writer::new();
         w.ustring("/w");
@@ -180,6 +187,10 @@ async fn notifications_precede_the_reply_and_multi_layout() {
         let mut expected = Writer::new();
         write_acls(&mut expected, &Acl::open_unsafe());
         assert_eq!(&r.body[..expected.buf.len()], &expected.buf[..]);
+        // An unknown opcode: Unimplemented with zxid -1, then the connection closes.
+        let r = c.call(999, &[]);
+        assert_eq!((r.err, r.zxid), (-6, -1));
+        assert!(closed(&mut c.s));
     })
     .await
     .unwrap();

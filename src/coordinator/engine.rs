@@ -106,8 +106,10 @@ fn op_name(r: &Request) -> &'static str {
 impl Engine {
     /// Builds the engine from recovered state; sessions from the log get a fresh timeout
     /// starting at `now` (ms, monotonic), as ZooKeeper does after a restart.
-    pub fn new(cfg: EngineConfig, store: Store, rec: Recovered, now: u64) -> Self {
-        let mut sessions = Sessions::new(cfg.limits, now);
+    /// `wall` (ms since the epoch) seeds new session ids so they differ from every earlier
+    /// run's, like ZooKeeper's time-based ids.
+    pub fn new(cfg: EngineConfig, store: Store, rec: Recovered, now: u64, wall: i64) -> Self {
+        let mut sessions = Sessions::new(cfg.limits, u64::try_from(wall).unwrap_or(0));
         for (id, t) in &rec.sessions {
             sessions.restore(*id, *t, now);
         }
@@ -254,6 +256,32 @@ impl Engine {
         Ok(())
     }
 
+    /// A write refused before it touched the tree still spends a zxid, as in ZooKeeper.
+    fn failed_write(&mut self, session: i64, wall: i64, code: Code) -> Result<Code, StoreError> {
+        self.last_zxid += 1;
+        self.log(
+            session,
+            wall,
+            Txn::Error {
+                code: code.as_i32(),
+            },
+        )?;
+        Ok(code)
+    }
+
+    /// Closes `conn` after what is queued and forgets its tie to `session` (the session
+    /// itself lives on until it expires or is resumed).
+    fn detach(&mut self, conn: ConnId, session: i64) {
+        self.push(conn, Outgoing::Close);
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.session = None;
+        }
+        if self.session_conn.get(&session) == Some(&conn) {
+            self.session_conn.remove(&session);
+            self.watches.remove_session(session);
+        }
+    }
+
     /// The connection went away (EOF, error, or too slow). The session lives on until it
     /// expires or is resumed; its watches go (spec A6).
     pub fn disconnected(&mut self, conn: ConnId) {
@@ -305,18 +333,20 @@ impl Engine {
         let req = match req {
             Ok(r) => r,
             Err(DecodeError::UnknownOp(_)) => {
-                self.reply(conn, xid, Code::Unimplemented, None);
+                // ZooKeeper answers (xid, zxid -1, Unimplemented) and drops the connection.
+                let mut w = Writer::new();
+                ReplyHeader {
+                    xid,
+                    zxid: -1,
+                    err: Code::Unimplemented.as_i32(),
+                }
+                .write(&mut w);
+                self.push(conn, Outgoing::Frame(w.into_vec()));
+                self.detach(conn, session);
                 return Ok(());
             }
             Err(_) => {
-                self.push(conn, Outgoing::Close);
-                if let Some(c) = self.conns.get_mut(&conn) {
-                    c.session = None;
-                }
-                if self.session_conn.get(&session) == Some(&conn) {
-                    self.session_conn.remove(&session);
-                    self.watches.remove_session(session);
-                }
+                self.detach(conn, session);
                 return Ok(());
             }
         };
@@ -340,6 +370,7 @@ impl Engine {
         }
         let mut body = Writer::new();
         let children2 = matches!(req, Request::GetChildren2 { .. });
+
         let code: Code = match req {
             Request::Ping => Code::Ok,
             Request::CloseSession => {
@@ -360,15 +391,19 @@ impl Engine {
                     auth: Some(&auth),
                 };
                 let mut events = Vec::new();
+                self.last_zxid += 1;
                 match self.tree.apply(&mut w, &ctx, &mut events) {
                     Ok(res) => {
-                        self.last_zxid += 1;
                         self.log(session, wall, Txn::Write(w))?;
                         self.fire(&events);
                         write_result(&mut body, &res);
                         Code::Ok
                     }
-                    Err(e) => e,
+                    Err(e) => {
+                        // A failed write still spends a zxid, as in ZooKeeper.
+                        self.log(session, wall, Txn::Error { code: e.as_i32() })?;
+                        e
+                    }
                 }
             }
             Request::Multi(mut ops) => {
@@ -378,25 +413,40 @@ impl Engine {
                     session,
                     auth: Some(&auth),
                 };
+                self.last_zxid += 1;
                 match self.tree.apply_multi(&mut ops, &ctx) {
                     Ok((results, events)) => {
-                        self.last_zxid += 1;
                         self.log(session, wall, Txn::Multi(ops))?;
                         self.fire(&events);
                         for r in &results {
-                            let ty = match r {
-                                OpResult::Created { op, .. } if *op == op::CREATE => op::CREATE,
-                                OpResult::Created { .. } => op::CREATE2,
-                                OpResult::Deleted => op::DELETE,
-                                OpResult::SetData(_) => op::SET_DATA,
-                                OpResult::SetAcl(_) => op::SET_ACL,
-                                OpResult::Checked => op::CHECK,
-                            };
-                            body.i32(ty).bool(false).i32(0);
-                            write_result(&mut body, r);
+                            match r {
+                                // Every create in a multi answers as a plain create (type 1,
+                                // path only), whatever its opcode: what ZooKeeper 3.8 sends
+                                // and the only create result kazoo parses.
+                                OpResult::Created { path, .. } => {
+                                    body.i32(op::CREATE).bool(false).i32(0).ustring(path);
+                                }
+                                other => {
+                                    let ty = match other {
+                                        OpResult::Deleted => op::DELETE,
+                                        OpResult::SetData(_) => op::SET_DATA,
+                                        OpResult::SetAcl(_) => op::SET_ACL,
+                                        _ => op::CHECK,
+                                    };
+                                    body.i32(ty).bool(false).i32(0);
+                                    write_result(&mut body, other);
+                                }
+                            }
                         }
                     }
                     Err(f) => {
+                        self.log(
+                            session,
+                            wall,
+                            Txn::Error {
+                                code: f.code.as_i32(),
+                            },
+                        )?;
                         for i in 0..ops.len() {
                             let err = match i.cmp(&f.index) {
                                 std::cmp::Ordering::Less => 0,
@@ -572,6 +622,14 @@ impl Engine {
                         self.push(conn, Outgoing::Close);
                     }
                 }
+                return Ok(());
+            }
+            Request::DeleteContainer { .. } => {
+                self.failed_write(session, wall, Code::BadArguments)?
+            }
+            Request::Reconfig => self.failed_write(session, wall, Code::ReconfigDisabled)?,
+            Request::Sasl => {
+                self.detach(conn, session);
                 return Ok(());
             }
             Request::Unsupported(_) => Code::Unimplemented,
@@ -883,7 +941,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (store, rec) = Store::open(dir.path(), None, false).unwrap();
         Fixture {
-            e: Engine::new(cfg(snap_count), store, rec, 0),
+            e: Engine::new(cfg(snap_count), store, rec, 0, 1_700_000_000_000),
             _dir: dir,
             now: 0,
         }
@@ -1064,9 +1122,9 @@ mod tests {
         };
         assert_eq!(head(&mut r), (1, false, 0));
         assert_eq!(r.ustring("p").unwrap(), "/a");
-        assert_eq!(head(&mut r), (15, false, 0));
+        // create2 inside a multi still answers as type 1 with the path only.
+        assert_eq!(head(&mut r), (1, false, 0));
         assert_eq!(r.ustring("p").unwrap(), "/b");
-        Stat::read(&mut r).unwrap();
         assert_eq!(head(&mut r), (5, false, 0));
         assert_eq!(Stat::read(&mut r).unwrap().version, 1);
         assert_eq!(head(&mut r), (13, false, 0));
@@ -1106,7 +1164,19 @@ mod tests {
                 1,
                 Request::CheckWatches {
                     path: path("/p"),
-                    kind: watch_kind::DATA
+                    kind: watch_kind::CHILDREN
+                }
+            )
+            .0,
+            0,
+            "a persistent watch is registered for children too"
+        );
+        assert_eq!(
+            f.reply(
+                1,
+                Request::CheckWatches {
+                    path: path("/p"),
+                    kind: watch_kind::PERSISTENT_RECURSIVE
                 }
             )
             .0,
@@ -1307,7 +1377,7 @@ mod tests {
         {
             let (store, rec) = Store::open(dir.path(), None, false).unwrap();
             let mut f = Fixture {
-                e: Engine::new(cfg(5), store, rec, 0),
+                e: Engine::new(cfg(5), store, rec, 0, 1_700_000_000_000),
                 _dir: tempfile::tempdir().unwrap(),
                 now: 0,
             };

@@ -216,7 +216,7 @@ impl Coordinator {
             conf_lines,
         };
         let start = Instant::now();
-        let engine = Engine::new(cfg, store, recovered, 0);
+        let engine = Engine::new(cfg, store, recovered, 0, wall_ms());
         let (in_tx, in_rx) = mpsc::channel::<Inbound>(1024);
         let (done_tx, done_rx) = oneshot::channel();
         std::thread::Builder::new()

@@ -5,7 +5,8 @@
 //! - `<dataLogDir>/version-2/log.<hex first zxid>`: header `RKZL` + u32 version 1, then entries
 //!   `u32 length | u32 crc32(payload) | payload`, payload = `i64 zxid, i64 time ms, i64
 //!   session, i32 kind, body` (kind 1 createSession: i64 timeout; 2 closeSession: empty;
-//!   3 write: i32 opcode + the jute body; 4 multi: the jute multi request).
+//!   3 write: i32 opcode + the jute body; 4 multi: the jute multi request; 5 failed write:
+//!   i32 error code).
 //! - `<dataDir>/version-2/snapshot.<hex last zxid>`: header `RKZS` + u32 version 1, i64 last
 //!   zxid, i64 next session id, sessions (i32 count; i64 id, i64 timeout each), nodes (i32
 //!   count; path, data buffer, ACL vector, 68-byte Stat each, parents first), then u32 crc32
@@ -91,10 +92,17 @@ pub fn crc32(data: &[u8]) -> u32 {
 /// One logged transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Txn {
-    CreateSession { timeout_ms: u64 },
+    CreateSession {
+        timeout_ms: u64,
+    },
     CloseSession,
     Write(WriteOp),
     Multi(Vec<WriteOp>),
+    /// A write that failed: ZooKeeper still spends a zxid on it, so we log it to keep zxids
+    /// identical across restarts. Replay only moves the zxid.
+    Error {
+        code: i32,
+    },
 }
 
 /// A transaction with the zxid, time (ms since the epoch) and session it ran with.
@@ -124,6 +132,9 @@ impl TxnRecord {
             Txn::Multi(ops) => {
                 w.i32(4);
                 write_multi(&mut w, ops);
+            }
+            Txn::Error { code } => {
+                w.i32(5).i32(*code);
             }
         }
         w.into_vec()
@@ -198,6 +209,7 @@ pub fn replay_one(
             .apply_multi(&mut ops.clone(), &ctx)
             .map(|(_, ev)| ev)
             .map_err(|f| f.code),
+        Txn::Error { .. } => Ok(Vec::new()),
     }
 }
 

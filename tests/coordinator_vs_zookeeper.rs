@@ -651,36 +651,198 @@ fn transcript(addr: SocketAddr) -> Vec<String> {
     t
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn same_transcript_as_real_zookeeper() {
-    require_zookeeper();
-    let dir = tempfile::tempdir().unwrap();
-    let real = std::fs::create_dir(dir.path().join("real"))
-        .map(|_| dir.path().join("real"))
-        .unwrap();
-    let expected = tokio::task::spawn_blocking(move || {
-        let (_zk, addr) = start_real_zk(&real);
-        transcript(addr)
-    })
-    .await
-    .unwrap();
+/// Reads frames until the reply to `xid`, recording notifications on the way.
+fn until_reply(c: &mut Client, xid: i32, name: &str, t: &mut Vec<String>) -> Option<common::Reply> {
+    loop {
+        let Some(frame) = read_raw(&mut c.s) else {
+            t.push(format!("{name}: connection closed"));
+            return None;
+        };
+        let mut h = Reader::new(&frame);
+        let r = common::Reply {
+            xid: h.i32("xid").unwrap(),
+            zxid: h.i64("zxid").unwrap(),
+            err: h.i32("err").unwrap(),
+            body: frame[16..].to_vec(),
+        };
+        if r.xid == -1 {
+            let mut rd = Reader::new(&r.body);
+            t.push(format!(
+                "  notify type={} state={} path={}",
+                rd.i32("t").unwrap(),
+                rd.i32("s").unwrap(),
+                rd.ustring("p").unwrap()
+            ));
+            continue;
+        }
+        if r.xid != xid {
+            t.push(format!("{name}: xid {} instead of {xid}", r.xid));
+        }
+        t.push(format!("{name}: err={} zxid={:#x}", r.err, r.zxid));
+        return Some(r);
+    }
+}
 
-    let ours_dir = dir.path().join("ours");
-    let server = Coordinator::start(CoordinatorSettings {
-        data_dir: ours_dir,
-        client_addr: "127.0.0.1:0".parse().unwrap(),
-        tick_time_ms: 2000,
-        max_client_cnxns: 0,
-        ..CoordinatorSettings::default()
-    })
-    .await
-    .unwrap();
-    let addr = server.local_addr();
-    let got = tokio::task::spawn_blocking(move || transcript(addr))
-        .await
-        .unwrap();
-    server.shutdown().await.unwrap();
+/// Sessions, reconnects, setWatches, auth and watch fan-out across two sessions.
+fn session_transcript(addr: SocketAddr) -> Vec<String> {
+    let mut t = Vec::new();
+    let open = Acl::open_unsafe();
+    for asked in [1, 4000, 39_999, 1_000_000] {
+        let c = Client::handshake(addr, 0, vec![0; 16], 0, asked).unwrap();
+        t.push(format!("asked {asked} got {}", c.timeout));
+    }
+    let mut a = Client::connect(addr);
+    let mut b = Client::connect(addr);
+    let x = a.send(op::CREATE, &create_body("/w", Some(b"0"), 0, &open));
+    let base = until_reply(&mut a, x, "create /w", &mut t).map_or(0, |r| r.zxid);
 
+    // Resume a's session on a new connection with another timeout; the old one is closed.
+    let mut a2 = Client::handshake(addr, a.session, a.passwd.clone(), base, 8000).unwrap();
+    t.push(format!(
+        "resume: same session {} timeout {} old closed {}",
+        a2.session == a.session,
+        a2.timeout,
+        common::closed(&mut a.s)
+    ));
+    let mut wrong = a2.passwd.clone();
+    wrong[3] ^= 0x10;
+    for (name, sid, pw) in [
+        ("wrong password", a2.session, wrong),
+        ("unknown session", 0x1234_5678, vec![0; 16]),
+    ] {
+        match Client::handshake(addr, sid, pw, 0, 4000) {
+            Some(mut c) => t.push(format!(
+                "{name}: timeout {} session {} passwd zero {} closed {}",
+                c.timeout,
+                c.session,
+                c.passwd.iter().all(|b| *b == 0),
+                common::closed(&mut c.s)
+            )),
+            None => t.push(format!("{name}: closed without answer")),
+        }
+    }
+    t.push(format!(
+        "future zxid: answered {}",
+        Client::handshake(addr, 0, vec![0; 16], base + 1000, 4000).is_some()
+    ));
+    // The wrong-password attempt cost a2 its connection; the owner reconnects.
+    t.push(format!(
+        "a2 after the wrong password: closed {}",
+        common::closed(&mut a2.s)
+    ));
+    let mut a2 = Client::handshake(addr, a2.session, a2.passwd.clone(), base, 8000).unwrap();
+
+    // b changes things while a2 was "away"; setWatches reports what a2 missed.
+    let x = b.send(op::SET_DATA, &{
+        let mut w = Writer::new();
+        w.ustring("/w").buffer(Some(b"1")).i32(-1);
+        w.buf
+    });
+    until_reply(&mut b, x, "b set /w", &mut t);
+    let x = b.send(op::CREATE, &create_body("/w/kid", None, 0, &open));
+    until_reply(&mut b, x, "b create /w/kid", &mut t);
+    let x = b.send(op::CREATE, &create_body("/appeared", None, 0, &open));
+    until_reply(&mut b, x, "b create /appeared", &mut t);
+    let mut sw = Writer::new();
+    sw.i64(base);
+    sw.strings(&[
+        "/w".to_string(),
+        "/gone".to_string(),
+        "/zookeeper".to_string(),
+    ]);
+    sw.strings(&["/appeared".to_string(), "/absent".to_string()]);
+    sw.strings(&["/w".to_string(), "/".to_string(), "/zookeeper".to_string()]);
+    a2.xid += 1;
+    let mut w = Writer::new();
+    w.i32(-8).i32(op::SET_WATCHES);
+    w.buf.extend_from_slice(&sw.buf);
+    use std::io::Write as _;
+    let _ = a2.s.write_all(&common::frame(&w.buf));
+    until_reply(&mut a2, -8, "setWatches", &mut t);
+    // The re-armed ones fire on the next changes.
+    let x = b.send(op::CREATE, &create_body("/absent", None, 0, &open));
+    until_reply(&mut b, x, "b create /absent", &mut t);
+    let x = b.send(op::CREATE, &create_body("/zookeeper/kid", None, 0, &open));
+    until_reply(&mut b, x, "b create /zookeeper/kid", &mut t);
+    let x = a2.send(op::SYNC, &path_only("/"));
+    until_reply(&mut a2, x, "a2 sync", &mut t);
+
+    // Watch fan-out: both sessions watch, b deletes; recursive and persistent on a2.
+    let body = path_watch("/w/kid", true);
+    let x = a2.send(op::GET_DATA, &body);
+    until_reply(&mut a2, x, "a2 get /w/kid", &mut t);
+    let x = b.send(op::EXISTS, &body);
+    until_reply(&mut b, x, "b exists /w/kid", &mut t);
+    let x = a2.send(op::ADD_WATCH, &{
+        let mut w = Writer::new();
+        w.ustring("/").i32(1);
+        w.buf
+    });
+    until_reply(&mut a2, x, "a2 recursive on /", &mut t);
+    let x = b.send(op::DELETE, &path_version("/w/kid", -1));
+    until_reply(&mut b, x, "b delete /w/kid", &mut t);
+    let x = a2.send(op::SYNC, &path_only("/"));
+    until_reply(&mut a2, x, "a2 sync", &mut t);
+    let x = b.send(op::CREATE, &create_body("/w/deep", None, 0, &open));
+    until_reply(&mut b, x, "b create /w/deep", &mut t);
+    let x = a2.send(op::SYNC, &path_only("/"));
+    until_reply(&mut a2, x, "a2 sync", &mut t);
+
+    // Auth: digest identities, the auth ACL scheme, whoami; then an unknown scheme.
+    let mut w = Writer::new();
+    w.i32(-4)
+        .i32(op::AUTH)
+        .i32(0)
+        .ustring("digest")
+        .buffer(Some(b"alice:secret"));
+    let _ = a2.s.write_all(&common::frame(&w.buf));
+    until_reply(&mut a2, -4, "auth digest", &mut t);
+    let auth_acl = vec![Acl {
+        perms: 31,
+        scheme: "auth".into(),
+        id: String::new(),
+    }];
+    let x = a2.send(op::CREATE, &create_body("/mine", Some(b"m"), 0, &auth_acl));
+    until_reply(&mut a2, x, "create /mine with auth acl", &mut t);
+    let x = a2.send(op::GET_ACL, &path_only("/mine"));
+    if let Some(r) = until_reply(&mut a2, x, "getacl /mine", &mut t) {
+        t.push(format!("  {}", decode(op::GET_ACL, &r.body, a2.session)));
+    }
+    let x = a2.send(op::WHO_AM_I, &[]);
+    if let Some(r) = until_reply(&mut a2, x, "whoami", &mut t) {
+        t.push(format!("  {}", decode(op::WHO_AM_I, &r.body, a2.session)));
+    }
+    let x = b.send(op::GET_DATA, &path_watch("/mine", false));
+    until_reply(&mut b, x, "b get /mine", &mut t);
+    let x = b.send(
+        op::CREATE,
+        &create_body(
+            "/ip-only",
+            None,
+            0,
+            &[Acl {
+                perms: 31,
+                scheme: "ip".into(),
+                id: "10.0.0.0/8".into(),
+            }],
+        ),
+    );
+    until_reply(&mut b, x, "create ip acl", &mut t);
+    let x = b.send(op::GET_DATA, &path_watch("/ip-only", false));
+    until_reply(&mut b, x, "get ip-only from 127.0.0.1", &mut t);
+    let mut w = Writer::new();
+    w.i32(-4)
+        .i32(op::AUTH)
+        .i32(0)
+        .ustring("nosuch")
+        .buffer(Some(b"x"));
+    let _ = b.s.write_all(&common::frame(&w.buf));
+    until_reply(&mut b, -4, "auth unknown scheme", &mut t);
+    t.push(format!("  then closed: {}", common::closed(&mut b.s)));
+    t
+}
+
+fn compare(expected: &[String], got: &[String]) {
     let mut diffs = Vec::new();
     for i in 0..expected.len().max(got.len()) {
         let (e, g) = (expected.get(i), got.get(i));
@@ -695,4 +857,35 @@ async fn same_transcript_as_real_zookeeper() {
         diffs.join("\n"),
         expected.join("\n")
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn same_transcript_as_real_zookeeper() {
+    require_zookeeper();
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real");
+    std::fs::create_dir(&real).unwrap();
+    let expected = tokio::task::spawn_blocking(move || {
+        let (_zk, addr) = start_real_zk(&real);
+        (transcript(addr), session_transcript(addr))
+    })
+    .await
+    .unwrap();
+
+    let server = Coordinator::start(CoordinatorSettings {
+        data_dir: dir.path().join("ours"),
+        client_addr: "127.0.0.1:0".parse().unwrap(),
+        tick_time_ms: 2000,
+        max_client_cnxns: 0,
+        ..CoordinatorSettings::default()
+    })
+    .await
+    .unwrap();
+    let addr = server.local_addr();
+    let got = tokio::task::spawn_blocking(move || (transcript(addr), session_transcript(addr)))
+        .await
+        .unwrap();
+    server.shutdown().await.unwrap();
+    compare(&expected.0, &got.0);
+    compare(&expected.1, &got.1);
 }

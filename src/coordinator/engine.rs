@@ -214,25 +214,29 @@ impl Engine {
             return Ok(());
         }
         let (id, timeout) = if req.session_id != 0 {
-            if !self.sessions.can_resume(req.session_id, &req.passwd) {
+            let id = req.session_id;
+            // Any claim on a live session moves it off its current connection, even with a
+            // wrong password (what ZooKeeper 3.8 does; the real owner simply reconnects).
+            if let Some(&old) = self.session_conn.get(&id) {
+                if old != conn {
+                    self.detach(old, id);
+                }
+            }
+            if !self.sessions.can_resume(id, &req.passwd) {
                 let mut w = Writer::new();
                 ConnectResponse::expired(req.read_only).write(&mut w);
                 self.push(conn, Outgoing::Frame(w.into_vec()));
                 self.push(conn, Outgoing::Close);
                 return Ok(());
             }
-            let id = req.session_id;
-            if let Some(old) = self.session_conn.insert(id, conn) {
-                if old != conn {
-                    self.watches.remove_session(id);
-                    if let Some(c) = self.conns.get_mut(&old) {
-                        c.session = None;
-                    }
-                    self.push(old, Outgoing::Close);
-                }
+            self.session_conn.insert(id, conn);
+            // The timeout is negotiated again from this request, as ZooKeeper does; the log
+            // keeps the first one (a restart starts every session's clock afresh anyway).
+            let t = self.sessions.limits.negotiate(req.timeout_ms);
+            if let Some(s) = self.sessions.get_mut(id) {
+                s.timeout_ms = t;
             }
             self.sessions.touch(id, now);
-            let t = self.sessions.get(id).map_or(0, |s| s.timeout_ms);
             (id, t)
         } else {
             let (id, t) = self.sessions.create(req.timeout_ms, now);
@@ -587,8 +591,25 @@ impl Engine {
                 Err(e) => e,
             },
             Request::WhoAmI => {
-                body.i32(auth.len() as i32);
-                for (s, u) in &auth {
+                // ZooKeeper lists added identities first, then the address, and shows a
+                // digest identity by its user name only.
+                let mut infos: Vec<(&str, &str)> = auth
+                    .iter()
+                    .skip(1)
+                    .map(|(s, u)| {
+                        (
+                            s.as_str(),
+                            if s == "digest" {
+                                u.split(':').next().unwrap_or("")
+                            } else {
+                                u.as_str()
+                            },
+                        )
+                    })
+                    .collect();
+                infos.extend(auth.first().map(|(s, u)| (s.as_str(), u.as_str())));
+                body.i32(infos.len() as i32);
+                for (s, u) in infos {
                     body.ustring(s).ustring(u);
                 }
                 Code::Ok
@@ -618,8 +639,15 @@ impl Engine {
                         self.push(conn, Outgoing::Frame(w.into_vec()));
                     }
                     _ => {
-                        self.reply(conn, xid::AUTH, Code::AuthFailed, None);
-                        self.push(conn, Outgoing::Close);
+                        let mut w = Writer::new();
+                        ReplyHeader {
+                            xid: xid::AUTH,
+                            zxid: 0,
+                            err: Code::AuthFailed.as_i32(),
+                        }
+                        .write(&mut w);
+                        self.push(conn, Outgoing::Frame(w.into_vec()));
+                        self.detach(conn, session);
                     }
                 }
                 return Ok(());
@@ -1291,10 +1319,12 @@ mod tests {
         assert_eq!(r.i32("n").unwrap(), 2);
         assert_eq!(
             (r.ustring("s").unwrap(), r.ustring("u").unwrap()),
+            ("digest".into(), "alice".into())
+        );
+        assert_eq!(
+            (r.ustring("s").unwrap(), r.ustring("u").unwrap()),
             ("ip".into(), "10.0.0.5".into())
         );
-        assert_eq!(r.ustring("s").unwrap(), "digest");
-        assert!(r.ustring("u").unwrap().starts_with("alice:"));
         // An ACL for the "auth" scheme resolves to alice; another session cannot read it.
         let mut c = create("/mine", 0);
         if let WriteOp::Create(c) = &mut c {

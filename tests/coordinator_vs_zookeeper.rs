@@ -2,6 +2,8 @@
 //! 3.8 server (Debian's `zookeeper` package, run in-place) and to rkafka's coordinator; the
 //! decoded transcripts (error codes, zxids, Stat fields, results, notifications, in order)
 //! must be identical, with only wall-clock times and session ids masked.
+//! The same is done with ZooKeeper's own CLI (zkCli.sh, the Java client Kafka also uses)
+//! running tests/interop/zkcli_script.txt: its output must match line for line.
 //! Needs java and the zookeeper package: run tests/interop/setup.sh.
 
 use std::io::Read;
@@ -842,6 +844,35 @@ fn session_transcript(addr: SocketAddr) -> Vec<String> {
     t
 }
 
+const ZKCLI: &str = "/usr/share/zookeeper/bin/zkCli.sh";
+
+/// Runs tests/interop/zkcli_script.txt through ZooKeeper's own CLI (the Java client) and
+/// returns its output with times, session ids, ports and log lines masked.
+fn zkcli_transcript(addr: SocketAddr) -> Vec<String> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/zkcli_script.txt");
+    let out = Command::new(ZKCLI)
+        .args(["-server", &addr.to_string()])
+        .stdin(std::fs::File::open(script).unwrap())
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    text.lines()
+        .filter(|l| !l.starts_with("SLF4J") && !l.starts_with("20") && !l.trim().is_empty())
+        .map(|l| {
+            if l.starts_with("ctime = ") || l.starts_with("mtime = ") {
+                format!("{} = <time>", &l[..5])
+            } else if l.starts_with("ephemeralOwner = ") && l != "ephemeralOwner = 0x0" {
+                "ephemeralOwner = <session>".to_string()
+            } else if l.starts_with("Connecting to ") {
+                "Connecting to <server>".to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect()
+}
+
 fn compare(expected: &[String], got: &[String]) {
     let mut diffs = Vec::new();
     for i in 0..expected.len().max(got.len()) {
@@ -867,7 +898,11 @@ async fn same_transcript_as_real_zookeeper() {
     std::fs::create_dir(&real).unwrap();
     let expected = tokio::task::spawn_blocking(move || {
         let (_zk, addr) = start_real_zk(&real);
-        (transcript(addr), session_transcript(addr))
+        (
+            zkcli_transcript(addr),
+            transcript(addr),
+            session_transcript(addr),
+        )
     })
     .await
     .unwrap();
@@ -882,10 +917,25 @@ async fn same_transcript_as_real_zookeeper() {
     .await
     .unwrap();
     let addr = server.local_addr();
-    let got = tokio::task::spawn_blocking(move || (transcript(addr), session_transcript(addr)))
-        .await
-        .unwrap();
+    let got = tokio::task::spawn_blocking(move || {
+        (
+            zkcli_transcript(addr),
+            transcript(addr),
+            session_transcript(addr),
+        )
+    })
+    .await
+    .unwrap();
     server.shutdown().await.unwrap();
+    assert!(
+        expected
+            .0
+            .iter()
+            .any(|l| l == "Created /cli/seq-0000000001"),
+        "zkCli did not run: {:?}",
+        expected.0
+    );
     compare(&expected.0, &got.0);
     compare(&expected.1, &got.1);
+    compare(&expected.2, &got.2);
 }

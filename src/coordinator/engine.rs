@@ -81,6 +81,8 @@ pub struct Engine {
     sent: u64,
     latency: Latency,
     last_purge_ms: u64,
+    /// Monotonic ms at start, for zk_uptime.
+    started_ms: u64,
 }
 
 fn op_name(r: &Request) -> &'static str {
@@ -128,6 +130,7 @@ impl Engine {
             sent: 0,
             latency: Latency::default(),
             last_purge_ms: now,
+            started_ms: now,
         }
     }
 
@@ -737,7 +740,7 @@ impl Engine {
     }
 
     /// The text answer to a four-letter word (spec A9).
-    pub fn four_letter(&mut self, word: &str) -> String {
+    pub fn four_letter(&mut self, word: &str, now: u64) -> String {
         let allowed = self.cfg.whitelist.iter().any(|w| w == "*" || w == word);
         if !allowed {
             return format!("{word} is not executed because it is not in the whitelist.\n");
@@ -791,17 +794,26 @@ impl Engine {
                     ),
                     ("zk_approximate_data_size", data.to_string()),
                     ("zk_global_sessions", self.sessions.len().to_string()),
+                    ("zk_local_sessions", "0".into()),
+                    ("zk_uptime", now.saturating_sub(self.started_ms).to_string()),
                 ]
                 .iter()
                 .map(|(k, v)| format!("{k}\t{v}\n"))
                 .collect()
             }
-            "conf" => self
-                .cfg
-                .conf_lines
-                .iter()
-                .map(|(k, v)| format!("{k}={v}\n"))
-                .collect(),
+            "conf" => {
+                let (snap, log) = self.store.dir_sizes();
+                let mut out = String::new();
+                for (k, v) in &self.cfg.conf_lines {
+                    out.push_str(&format!("{k}={v}\n"));
+                    match k.as_str() {
+                        "dataDir" => out.push_str(&format!("dataDirSize={snap}\n")),
+                        "dataLogDir" => out.push_str(&format!("dataLogSize={log}\n")),
+                        _ => {}
+                    }
+                }
+                out
+            }
             "envi" => format!(
                 "Environment:\nzookeeper.version={VERSION}\nhost.name=localhost\njava.version=none (rkafka)\nos.name={}\nos.arch={}\nuser.dir={}\n",
                 std::env::consts::OS,
@@ -811,12 +823,17 @@ impl Engine {
                     .unwrap_or_default()
             ),
             "dump" => {
+                let all = self.sessions.all();
                 let mut s = format!(
-                    "SessionTracker dump:\nGlobal Sessions({}):\n",
-                    self.sessions.len()
+                    "SessionTracker dump:\nSession Sets ({})/({}):\n",
+                    all.len(),
+                    all.len()
                 );
-                for sess in self.sessions.all() {
-                    s.push_str(&format!("{:#x}\t{}ms\n", sess.id, sess.timeout_ms));
+                for sess in all {
+                    s.push_str(&format!(
+                        "1 expire at {} ms:\n\t{:#x}\n",
+                        sess.expires_at, sess.id
+                    ));
                 }
                 let with: Vec<i64> = {
                     let mut v = self.tree.ephemeral_sessions();
@@ -893,8 +910,12 @@ impl Engine {
                 self.sent = 0;
                 "Server stats reset.\n".into()
             }
-            "dirs" => "datadir_size: 0\nlogdir_size: 0\n".into(),
-            "gtmk" => "0\n".into(),
+            "dirs" => {
+                let (snap, log) = self.store.dir_sizes();
+                format!("datadir_size: {snap}\nlogdir_size: {log}\n")
+            }
+            // ZooKeeper's default trace mask; rkafka has no tracing levels to set.
+            "gtmk" => "306".into(),
             other => format!("{other} is not executed because it is not in the whitelist.\n"),
         }
     }
@@ -1436,9 +1457,9 @@ mod tests {
     #[test]
     fn four_letter_whitelist() {
         let mut f = fixture(1000);
-        assert_eq!(f.e.four_letter("ruok"), "imok");
+        assert_eq!(f.e.four_letter("ruok", 0), "imok");
         assert_eq!(
-            f.e.four_letter("srvr"),
+            f.e.four_letter("srvr", 0),
             "srvr is not executed because it is not in the whitelist.\n"
         );
     }

@@ -177,7 +177,7 @@ impl Coordinator {
         );
         let conf_lines = vec![
             ("clientPort".into(), addr.port().to_string()),
-            ("clientPortAddress".into(), addr.ip().to_string()),
+            ("secureClientPort".into(), "-1".into()),
             (
                 "dataDir".into(),
                 settings.data_dir.join("version-2").display().to_string(),
@@ -205,6 +205,7 @@ impl Coordinator {
                 "maxSessionTimeout".into(),
                 limits.max_timeout_ms.to_string(),
             ),
+            ("clientPortListenBacklog".into(), "-1".into()),
             ("serverId".into(), "0".into()),
         ];
         let cfg = EngineConfig {
@@ -341,7 +342,7 @@ fn engine_loop(
                     engine.disconnected(conn);
                 }
                 Inbound::FourLetter { word, reply } => {
-                    let _ = reply.send(engine.four_letter(&word));
+                    let _ = reply.send(engine.four_letter(&word, now));
                 }
                 Inbound::Tick => engine.tick(now, wall)?,
                 Inbound::Shutdown => stop = true,

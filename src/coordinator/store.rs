@@ -542,6 +542,21 @@ impl Store {
         Ok(path)
     }
 
+    /// Bytes in the snapshot directory and in the log directory (`dirs`, `conf`).
+    pub fn dir_sizes(&self) -> (u64, u64) {
+        let size = |d: &Path| -> u64 {
+            fs::read_dir(d)
+                .map(|it| {
+                    it.filter_map(Result::ok)
+                        .filter_map(|e| e.metadata().ok())
+                        .map(|m| m.len())
+                        .sum()
+                })
+                .unwrap_or(0)
+        };
+        (size(&self.snap_dir), size(&self.log_dir))
+    }
+
     /// Autopurge: keeps the newest `retain` (at least 3) snapshots and the logs needed to
     /// replay from the oldest kept one; returns how many files were deleted.
     pub fn purge(&self, retain: usize) -> Result<usize, StoreError> {

@@ -53,6 +53,9 @@ async fn restart_keeps_acknowledged_znodes_zxids_and_sessions() {
             written.push((p, format!("v{i}")));
         }
         c.create("/d/eph", b"e", 1).unwrap();
+        // A failed write spends a zxid and is logged; restart must replay past it.
+        assert_eq!(c.create("/d", b"", 0).unwrap_err(), -110);
+        let max_zxid = c.ping().zxid;
         (c.session, c.passwd.clone(), written, max_zxid)
     })
     .await

@@ -163,6 +163,9 @@ impl TxnRecord {
                     });
                 }
             },
+            5 => Txn::Error {
+                code: r.i32("code")?,
+            },
             k => {
                 return Err(DecodeError::Invalid {
                     field: "txn kind",
@@ -633,6 +636,7 @@ mod tests {
                     },
                 ]),
             ),
+            rec(5, 7, Txn::Error { code: -110 }),
         ] {
             assert_eq!(TxnRecord::decode(&r.encode()).unwrap(), r);
         }
@@ -648,8 +652,9 @@ mod tests {
         store
             .append(&rec(3, 7, Txn::Write(create("/a/s-", 2))))
             .unwrap();
+        store.append(&rec(4, 7, Txn::Error { code: -110 })).unwrap();
         store
-            .append(&rec(4, 7, Txn::Write(create("/a/e", 1))))
+            .append(&rec(5, 7, Txn::Write(create("/a/e", 1))))
             .unwrap();
         store.commit().unwrap();
     }
@@ -662,7 +667,7 @@ mod tests {
         write_some(&mut s);
         drop(s);
         let (_, r) = Store::open(dir.path(), None, false).unwrap();
-        assert_eq!(r.last_zxid, 4);
+        assert_eq!(r.last_zxid, 5);
         assert_eq!(r.sessions.get(&7), Some(&6000));
         assert_eq!(r.next_session_id, 8);
         assert!(r.tree.get("/a/s-0000000000").is_some());
@@ -684,14 +689,14 @@ mod tests {
         f.set_len(full - 5).unwrap();
         drop(f);
         let (mut s, r) = Store::open(dir.path(), None, false).unwrap();
-        assert_eq!(r.last_zxid, 3);
+        assert_eq!(r.last_zxid, 4);
         assert!(r.truncated_bytes > 0);
         assert!(r.tree.get("/a/e").is_none());
-        s.append(&rec(4, 7, Txn::Write(create("/a/f", 0)))).unwrap();
+        s.append(&rec(5, 7, Txn::Write(create("/a/f", 0)))).unwrap();
         s.commit().unwrap();
         drop(s);
         let (_, r) = Store::open(dir.path(), None, false).unwrap();
-        assert_eq!(r.last_zxid, 4);
+        assert_eq!(r.last_zxid, 5);
         assert!(r.tree.get("/a/f").is_some());
         assert_eq!(r.truncated_bytes, 0);
     }
@@ -708,7 +713,7 @@ mod tests {
         b[n - 3] ^= 0x40;
         fs::write(&log, b).unwrap();
         let (_, r) = Store::open(dir.path(), None, false).unwrap();
-        assert_eq!(r.last_zxid, 3);
+        assert_eq!(r.last_zxid, 4);
     }
 
     #[test]
@@ -721,13 +726,13 @@ mod tests {
         let sessions: Vec<_> = r.sessions.iter().map(|(a, b)| (*a, *b)).collect();
         s.snapshot(&r.tree, &sessions, r.next_session_id, r.last_zxid)
             .unwrap();
-        s.append(&rec(5, 7, Txn::Write(create("/after", 0))))
+        s.append(&rec(6, 7, Txn::Write(create("/after", 0))))
             .unwrap();
-        s.append(&rec(6, 7, Txn::CloseSession)).unwrap();
+        s.append(&rec(7, 7, Txn::CloseSession)).unwrap();
         s.commit().unwrap();
         drop(s);
         let (mut s, r) = Store::open(dir.path(), Some(logs.path()), false).unwrap();
-        assert_eq!(r.last_zxid, 6);
+        assert_eq!(r.last_zxid, 7);
         assert!(r.tree.get("/after").is_some());
         assert!(
             r.tree.get("/a/e").is_none(),
@@ -737,7 +742,7 @@ mod tests {
         assert_eq!(r.tree.get("/a").unwrap().data.as_deref(), Some(&b"/a"[..]));
         assert_eq!(r.next_session_id, 8);
         // More snapshots, then purge keeps 3 and the logs after the oldest kept.
-        for z in 7..11 {
+        for z in 8..12 {
             s.append(&rec(z, 0, Txn::Write(create(&format!("/n{z}"), 0))))
                 .unwrap();
             let mut t = r.tree.clone();
@@ -770,7 +775,7 @@ mod tests {
         );
         drop(s);
         let (_, r) = Store::open(dir.path(), Some(logs.path()), false).unwrap();
-        assert_eq!(r.last_zxid, 10);
+        assert_eq!(r.last_zxid, 11);
     }
 
     #[test]
@@ -780,14 +785,14 @@ mod tests {
         write_some(&mut s);
         drop(s);
         let (mut s, r) = Store::open(dir.path(), None, false).unwrap();
-        let p = s.snapshot(&r.tree, &[(7, 6000)], 8, 4).unwrap();
+        let p = s.snapshot(&r.tree, &[(7, 6000)], 8, 5).unwrap();
         drop(s);
         let mut b = fs::read(&p).unwrap();
         b[20] ^= 1;
         fs::write(&p, b).unwrap();
         // The log from zxid 1 is still there, so replay from scratch gives the same state.
         let (_, r) = Store::open(dir.path(), None, false).unwrap();
-        assert_eq!(r.last_zxid, 4);
+        assert_eq!(r.last_zxid, 5);
         assert!(r.tree.get("/a/e").is_some());
     }
 }

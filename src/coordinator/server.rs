@@ -41,7 +41,7 @@ pub struct CoordinatorSettings {
     pub max_session_timeout_ms: u64,
     /// maxClientCnxns: connections per client IP; 0 = unlimited.
     pub max_client_cnxns: u32,
-    /// 4lw.commands.whitelist; `*` allows every word.
+    /// 4lw.commands.whitelist, one word per entry (blanks trimmed); `*` allows every word.
     pub four_letter_whitelist: Vec<String>,
     /// autopurge.snapRetainCount (at least 3 are kept).
     pub snap_retain_count: usize,
@@ -210,7 +210,12 @@ impl Coordinator {
         ];
         let cfg = EngineConfig {
             limits,
-            whitelist: settings.four_letter_whitelist.clone(),
+            whitelist: settings
+                .four_letter_whitelist
+                .iter()
+                .map(|w| w.trim().to_ascii_lowercase())
+                .filter(|w| !w.is_empty())
+                .collect(),
             snap_count: settings.snap_count.max(1),
             snap_retain_count: settings.snap_retain_count,
             purge_interval_ms: settings.purge_interval_hours.saturating_mul(3_600_000),

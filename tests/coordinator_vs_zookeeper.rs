@@ -844,6 +844,71 @@ fn session_transcript(addr: SocketAddr) -> Vec<String> {
     t
 }
 
+fn four(addr: SocketAddr, word: &str) -> String {
+    use std::io::Write;
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.write_all(word.as_bytes()).unwrap();
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out
+}
+
+/// The shape of the four-letter answers: exact where the text is fixed, keys and line
+/// patterns where values depend on the run (latencies, sizes, connections, versions).
+fn four_letter_shapes(addr: SocketAddr) -> Vec<String> {
+    let keys = |text: &str, sep: char| -> Vec<String> {
+        text.lines()
+            .map(|l| l.split(sep).next().unwrap_or("").to_string())
+            .collect()
+    };
+    let mut t = Vec::new();
+    for w in ["ruok", "isro", "gtmk", "crst", "srst"] {
+        t.push(format!("{w}: {:?}", four(addr, w)));
+    }
+    let srvr = four(addr, "srvr");
+    t.push(format!("srvr keys: {:?}", keys(&srvr, ':')));
+    t.push(format!(
+        "srvr mode: {}",
+        srvr.contains("\nMode: standalone\n")
+    ));
+    let stat = four(addr, "stat");
+    t.push(format!(
+        "stat head: {:?}",
+        stat.lines()
+            .take(3)
+            .map(|l| l.split(':').next().unwrap_or("").to_string())
+            .collect::<Vec<_>>()
+    ));
+    t.push(format!("conf keys: {:?}", keys(&four(addr, "conf"), '=')));
+    t.push(format!("dirs keys: {:?}", keys(&four(addr, "dirs"), ':')));
+    let envi = four(addr, "envi");
+    t.push(format!(
+        "envi: first {:?} version {} host {}",
+        envi.lines().next(),
+        envi.contains("\nzookeeper.version=3."),
+        envi.contains("\nhost.name=")
+    ));
+    let wchs = four(addr, "wchs");
+    t.push(format!(
+        "wchs: {:?}",
+        wchs.lines()
+            .map(|l| l
+                .chars()
+                .filter(|c| !c.is_ascii_digit())
+                .collect::<String>())
+            .collect::<Vec<_>>()
+    ));
+    let cons = four(addr, "cons");
+    t.push(format!(
+        "cons lines start ok: {}",
+        cons.lines()
+            .filter(|l| !l.is_empty())
+            .all(|l| l.starts_with(" /127.0.0.1:"))
+    ));
+    t
+}
+
 const ZKCLI: &str = "/usr/share/zookeeper/bin/zkCli.sh";
 
 /// Runs tests/interop/zkcli_script.txt through ZooKeeper's own CLI (the Java client) and
@@ -902,6 +967,8 @@ async fn same_transcript_as_real_zookeeper() {
             zkcli_transcript(addr),
             transcript(addr),
             session_transcript(addr),
+            four_letter_shapes(addr),
+            four(addr, "mntr"),
         )
     })
     .await
@@ -912,6 +979,7 @@ async fn same_transcript_as_real_zookeeper() {
         client_addr: "127.0.0.1:0".parse().unwrap(),
         tick_time_ms: 2000,
         max_client_cnxns: 0,
+        four_letter_whitelist: vec!["*".into()],
         ..CoordinatorSettings::default()
     })
     .await
@@ -922,6 +990,8 @@ async fn same_transcript_as_real_zookeeper() {
             zkcli_transcript(addr),
             transcript(addr),
             session_transcript(addr),
+            four_letter_shapes(addr),
+            four(addr, "mntr"),
         )
     })
     .await
@@ -938,4 +1008,18 @@ async fn same_transcript_as_real_zookeeper() {
     compare(&expected.0, &got.0);
     compare(&expected.1, &got.1);
     compare(&expected.2, &got.2);
+    compare(&expected.3, &got.3);
+    let real_keys: Vec<&str> = expected
+        .4
+        .lines()
+        .filter_map(|l| l.split('\t').next())
+        .collect();
+    for line in got.4.lines() {
+        let key = line.split('\t').next().unwrap_or("");
+        assert!(
+            real_keys.contains(&key),
+            "mntr key {key:?} unknown to ZooKeeper"
+        );
+    }
+    assert!(got.4.lines().count() >= 10, "{}", got.4);
 }

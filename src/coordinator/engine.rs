@@ -1248,9 +1248,9 @@ mod tests {
     #[test]
     fn four_letter_whitelist() {
         let mut f = fixture(1000);
-        assert_eq!(f.e.four_letter("ruok", 0), "imok");
+        assert_eq!(f.e.four_letter("ruok", 0, None), "imok");
         assert_eq!(
-            f.e.four_letter("srvr", 0),
+            f.e.four_letter("srvr", 0, None),
             "srvr is not executed because it is not in the whitelist.\n"
         );
     }

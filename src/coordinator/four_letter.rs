@@ -2,11 +2,14 @@
 //! wchc, wchp, isro, dirs, gtmk, crst, srst, answered as text from the engine's state, in
 //! ZooKeeper 3.8's formats (checked against a real server), behind the whitelist.
 
+use std::net::SocketAddr;
+
 use super::engine::{Engine, Latency, VERSION};
 
 impl Engine {
-    /// The text answer to a four-letter word (spec A9).
-    pub fn four_letter(&mut self, word: &str, now: u64) -> String {
+    /// The text answer to a four-letter word (spec A9). `asker` is the connection that sent
+    /// it: like ZooKeeper, `stat`, `cons` and the connection counts include it.
+    pub fn four_letter(&mut self, word: &str, now: u64, asker: Option<SocketAddr>) -> String {
         let allowed = self.cfg.whitelist.iter().any(|w| w == "*" || w == word);
         if !allowed {
             return format!("{word} is not executed because it is not in the whitelist.\n");
@@ -22,7 +25,7 @@ impl Engine {
             self.latency.max,
             self.received,
             self.sent,
-            self.conns.len(),
+            self.conns.len() + usize::from(asker.is_some()),
             self.last_zxid,
             self.tree.node_count()
         );
@@ -32,9 +35,9 @@ impl Engine {
             "srvr" => format!("Zookeeper version: {VERSION}\n{srvr_tail}"),
             "stat" => format!(
                 "Zookeeper version: {VERSION}\nClients:\n{}\n{srvr_tail}",
-                self.cons_lines(false)
+                self.cons_lines(false, asker)
             ),
-            "cons" => format!("{}\n", self.cons_lines(true)),
+            "cons" => format!("{}\n", self.cons_lines(true, asker)),
             "mntr" => {
                 let data: usize = self
                     .tree
@@ -50,7 +53,10 @@ impl Engine {
                     ("zk_min_latency", self.latency.min.to_string()),
                     ("zk_packets_received", self.received.to_string()),
                     ("zk_packets_sent", self.sent.to_string()),
-                    ("zk_num_alive_connections", self.conns.len().to_string()),
+                    (
+                        "zk_num_alive_connections",
+                        (self.conns.len() + usize::from(asker.is_some())).to_string(),
+                    ),
                     ("zk_outstanding_requests", "0".into()),
                     ("zk_znode_count", self.tree.node_count().to_string()),
                     ("zk_watch_count", self.watches.count().to_string()),
@@ -186,11 +192,12 @@ impl Engine {
         }
     }
 
-    fn cons_lines(&self, detailed: bool) -> String {
+    fn cons_lines(&self, detailed: bool, asker: Option<SocketAddr>) -> String {
         let mut v: Vec<_> = self.conns.values().collect();
         v.sort_by_key(|c| c.peer);
-        v.iter()
-            .map(|c| {
+        let own = asker.map(|a| format!(" /{a}[0](queued=0,recved=1,sent=0)\n"));
+        own.into_iter()
+            .chain(v.iter().map(|c| {
                 if detailed {
                     format!(
                         " /{}[1](queued=0,recved={},sent={},sid={:#x},lop={},est={},to={})\n",
@@ -210,7 +217,7 @@ impl Engine {
                         c.peer, c.received, c.sent
                     )
                 }
-            })
+            }))
             .collect()
     }
 }

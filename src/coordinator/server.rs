@@ -114,6 +114,7 @@ enum Inbound {
     },
     FourLetter {
         word: String,
+        peer: SocketAddr,
         reply: oneshot::Sender<String>,
     },
     Tick,
@@ -346,8 +347,8 @@ fn engine_loop(
                     senders.remove(&conn);
                     engine.disconnected(conn);
                 }
-                Inbound::FourLetter { word, reply } => {
-                    let _ = reply.send(engine.four_letter(&word, now));
+                Inbound::FourLetter { word, peer, reply } => {
+                    let _ = reply.send(engine.four_letter(&word, now, Some(peer)));
                 }
                 Inbound::Tick => engine.tick(now, wall)?,
                 Inbound::Shutdown => stop = true,
@@ -492,6 +493,7 @@ async fn connection(
         let (tx, rx) = oneshot::channel();
         let msg = Inbound::FourLetter {
             word: word.to_string(),
+            peer,
             reply: tx,
         };
         if ctx.inbound.send(msg).await.is_ok() {

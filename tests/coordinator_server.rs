@@ -345,10 +345,19 @@ async fn connection_limits_per_ip_and_slow_readers() {
                 break;
             }
         }
-        std::thread::sleep(Duration::from_millis(500));
-        // The server dropped the slow reader without waiting for it to read: its per-IP slot
-        // is free again while it still has unread replies.
-        let mut c = Client::connect(addr);
+        // The server drops the slow reader without waiting for it to read: its per-IP slot
+        // frees up while it still has unread replies (b never reads until below).
+        let started = std::time::Instant::now();
+        let mut c = loop {
+            if let Some(c) = Client::handshake(addr, 0, vec![0; 16], 0, 4000) {
+                break c;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "the slow reader still holds its connection slot"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        };
         assert_eq!(c.ping().err, 0);
         assert_eq!(a.ping().err, 0);
         let mut replies = 0;
@@ -364,4 +373,58 @@ async fn connection_limits_per_ip_and_slow_readers() {
     .await
     .unwrap();
     server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_runs_until_the_shutdown_future_resolves() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut s = settings(dir.path());
+    s.client_addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn(rkafka::coordinator::serve(s.clone(), async {
+        let _ = stop_rx.await;
+    }));
+    let addr = s.client_addr;
+    tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
+        while TcpStream::connect(addr).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "serve never listened"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let mut c = Client::connect(addr);
+        c.create("/served", b"yes", 0).unwrap();
+    })
+    .await
+    .unwrap();
+    stop_tx.send(()).unwrap();
+    served.await.unwrap().unwrap();
+    // The port is free again and the data is durable.
+    let server = Coordinator::start(s).await.unwrap();
+    let addr = server.local_addr();
+    tokio::task::spawn_blocking(move || {
+        assert_eq!(
+            Client::connect(addr).get("/served", false).unwrap().0,
+            b"yes"
+        );
+    })
+    .await
+    .unwrap();
+    server.shutdown().await.unwrap();
+    // A port in use is a typed bind error.
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut s = settings(dir.path());
+    s.client_addr = busy.local_addr().unwrap();
+    let err = Coordinator::start(s).await.unwrap_err();
+    assert!(
+        matches!(err, rkafka::coordinator::CoordinatorError::Bind { .. }),
+        "{err}"
+    );
 }

@@ -308,10 +308,18 @@ async fn hostile_input_closes_only_the_offending_connection() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connection_limits_per_ip_and_slow_readers() {
+    // Once with a frame limit, once with a byte limit on the outgoing queue.
+    for (frames, bytes) in [(4, 64 << 20), (10_000, 2 << 20)] {
+        slow_reader_scenario(frames, bytes).await;
+    }
+}
+
+async fn slow_reader_scenario(frames: usize, bytes: usize) {
     let dir = tempfile::tempdir().unwrap();
     let mut s = settings(dir.path());
     s.max_client_cnxns = 2;
-    s.max_outgoing_queue = 4;
+    s.max_outgoing_queue = frames;
+    s.max_outgoing_bytes = bytes;
     let server = Coordinator::start(s).await.unwrap();
     let addr = server.local_addr();
     tokio::task::spawn_blocking(move || {

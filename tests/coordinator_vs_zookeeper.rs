@@ -2,7 +2,8 @@
 //! 3.8 server (Debian's `zookeeper` package, run in-place) and to rkafka's coordinator; the
 //! decoded transcripts (error codes, zxids, Stat fields, results, notifications, in order)
 //! must be identical, with only wall-clock times and session ids masked.
-//! The same is done with ZooKeeper's own CLI (zkCli.sh, the Java client Kafka also uses)
+//! ZooKeeper's C client shell (cli_mt) runs a script against both as well. The same is done
+//! with ZooKeeper's own CLI (zkCli.sh, the Java client Kafka also uses)
 //! running tests/interop/zkcli_script.txt: its output must match line for line.
 //! Needs java and the zookeeper package: run tests/interop/setup.sh.
 
@@ -23,6 +24,10 @@ use common::{Client, read_raw};
 const ZK_JAR: &str = "/usr/share/java/zookeeper.jar";
 
 fn require_zookeeper() {
+    assert!(
+        Path::new(CLI_MT).exists(),
+        "ZooKeeper's C client shell is required for this test: run tests/interop/setup.sh"
+    );
     let java = Command::new("java")
         .arg("-version")
         .output()
@@ -938,6 +943,59 @@ fn zkcli_transcript(addr: SocketAddr) -> Vec<String> {
         .collect()
 }
 
+const CLI_MT: &str = "/usr/lib/zookeeper/bin/cli_mt";
+
+/// Drives ZooKeeper's C client shell (cli_mt, whose handshake reads exactly 41 bytes back)
+/// one command at a time. Its completions print from another thread, so the lines are
+/// compared as a sorted multiset, with times and the session id masked.
+fn c_client_transcript(addr: SocketAddr) -> Vec<String> {
+    use std::io::Write;
+    let mut child = Command::new(CLI_MT)
+        .arg(addr.to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for cmd in [
+        "create /cc",
+        "create +e /cc/e",
+        "create +s /cc/s-",
+        "ls /cc",
+        "ls2 /cc",
+        "set /cc hello",
+        "get /cc",
+        "exists /cc",
+        "exists /nope",
+        "sync /cc",
+        "delete /cc/e",
+        "get /nope",
+        "delete /cc",
+        "quit",
+    ] {
+        let _ = writeln!(stdin, "{cmd}");
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    // cli_mt prints to both streams; the C client's own log lines start with a date.
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let mut lines: Vec<String> = text
+        .lines()
+        .filter(|l| {
+            !l.starts_with("20")
+                && !l.contains("session id")
+                && !l.contains("time = ")
+                && !l.contains("time=")
+        })
+        .map(str::to_string)
+        .collect();
+    lines.sort();
+    lines
+}
+
 fn compare(expected: &[String], got: &[String]) {
     let mut diffs = Vec::new();
     for i in 0..expected.len().max(got.len()) {
@@ -965,6 +1023,7 @@ async fn same_transcript_as_real_zookeeper() {
         let (_zk, addr) = start_real_zk(&real);
         (
             zkcli_transcript(addr),
+            c_client_transcript(addr),
             transcript(addr),
             session_transcript(addr),
             four_letter_shapes(addr),
@@ -988,6 +1047,7 @@ async fn same_transcript_as_real_zookeeper() {
     let got = tokio::task::spawn_blocking(move || {
         (
             zkcli_transcript(addr),
+            c_client_transcript(addr),
             transcript(addr),
             session_transcript(addr),
             four_letter_shapes(addr),
@@ -1005,21 +1065,27 @@ async fn same_transcript_as_real_zookeeper() {
         "zkCli did not run: {:?}",
         expected.0
     );
+    assert!(
+        expected.1.iter().any(|l| l == "\tname = /cc/s-0000000001"),
+        "cli_mt did not run: {:?}",
+        expected.1
+    );
     compare(&expected.0, &got.0);
     compare(&expected.1, &got.1);
     compare(&expected.2, &got.2);
     compare(&expected.3, &got.3);
+    compare(&expected.4, &got.4);
     let real_keys: Vec<&str> = expected
-        .4
+        .5
         .lines()
         .filter_map(|l| l.split('\t').next())
         .collect();
-    for line in got.4.lines() {
+    for line in got.5.lines() {
         let key = line.split('\t').next().unwrap_or("");
         assert!(
             real_keys.contains(&key),
             "mntr key {key:?} unknown to ZooKeeper"
         );
     }
-    assert!(got.4.lines().count() >= 10, "{}", got.4);
+    assert!(got.5.lines().count() >= 10, "{}", got.5);
 }

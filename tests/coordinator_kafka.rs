@@ -1,7 +1,8 @@
 //! Interop: a real Apache Kafka 3.9.1 broker in ZooKeeper mode runs on rkafka's coordinator.
 //! It must register itself, win the controller election, lay out its znodes, turn a topic
 //! written into the tree (as `kafka-topics --zookeeper` did) into partition state, and when
-//! SIGKILLed its ephemeral znodes must vanish within its session timeout.
+//! SIGKILLed its ephemeral znodes must vanish within its session timeout. In between, the
+//! coordinator restarts under it and the broker's session must resume.
 //! Needs java and Kafka's jars from Maven Central: run tests/interop/setup.sh.
 
 use std::net::TcpListener;
@@ -60,7 +61,7 @@ fn wait_for<T>(what: &str, limit: Duration, log: &Path, mut f: impl FnMut() -> O
 async fn kafka_broker_runs_on_the_coordinator() {
     let libs = kafka_libs();
     let dir = tempfile::tempdir().unwrap();
-    let server = Coordinator::start(CoordinatorSettings {
+    let mut settings = CoordinatorSettings {
         data_dir: dir.path().join("zk"),
         client_addr: "127.0.0.1:0".parse().unwrap(),
         tick_time_ms: 500,
@@ -68,12 +69,13 @@ async fn kafka_broker_runs_on_the_coordinator() {
         max_session_timeout_ms: 20_000,
         max_client_cnxns: 0,
         ..CoordinatorSettings::default()
-    })
-    .await
-    .unwrap();
+    };
+    let server = Coordinator::start(settings.clone()).await.unwrap();
     let zk = server.local_addr();
+    settings.client_addr = zk;
     let dir_path = dir.path().to_path_buf();
-    tokio::task::spawn_blocking(move || {
+    let rt = tokio::runtime::Handle::current();
+    let server = tokio::task::spawn_blocking(move || {
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let props = dir_path.join("server.properties");
         std::fs::write(
@@ -152,6 +154,25 @@ async fn kafka_broker_runs_on_the_coordinator() {
         let (topic, _) = c.get("/brokers/topics/zt", false).unwrap();
         assert!(String::from_utf8_lossy(&topic).contains("topic_id"), "the controller assigned a topic id");
 
+        // The coordinator restarts on the same port: the broker's ZooKeeper client resumes
+        // its session (id and password) and the controller keeps working.
+        rt.block_on(server.shutdown()).unwrap();
+        let server = rt.block_on(Coordinator::start(settings)).unwrap();
+        let mut c = Client::connect(zk);
+        let (_, st) = c.get("/brokers/ids/0", false).unwrap();
+        assert_eq!(st.ephemeral_owner, reg_stat.ephemeral_owner, "same session after the restart");
+        c.create(
+            "/brokers/topics/zt2",
+            br#"{"version":3,"partitions":{"0":[0]},"adding_replicas":{},"removing_replicas":{}}"#,
+            0,
+        )
+        .unwrap();
+        let path = "/brokers/topics/zt2/partitions/0/state";
+        let (state, _) = wait_for(path, Duration::from_secs(30), &log, || c.get(path, false).ok());
+        assert!(String::from_utf8_lossy(&state).contains("\"leader\":0"));
+        let (_, st) = c.get("/controller", false).unwrap();
+        assert_eq!(st.ephemeral_owner, reg_stat.ephemeral_owner, "still the controller");
+
         // SIGKILL: no closeSession; the session (6 s) must expire and take the ephemerals.
         drop(broker);
         let killed = Instant::now();
@@ -161,6 +182,7 @@ async fn kafka_broker_runs_on_the_coordinator() {
         });
         assert!(killed.elapsed() >= Duration::from_secs(3), "vanished too early: {:?}", killed.elapsed());
         assert_eq!(c.get("/controller", false).unwrap_err(), -101);
+        server
     })
     .await
     .unwrap();

@@ -122,6 +122,13 @@ fn crash_test() {
             max_zxid = z;
             acked.push((p.clone(), Vec::new()));
             last_seq = Some(p);
+            // A failing write is logged too (it spends a zxid); replay must accept it.
+            if i % 7 == 0 {
+                let Some(r) = c.try_create("/crash", b"", 0) else {
+                    break;
+                };
+                assert_eq!(r, Err(-110));
+            }
             i += 1;
             assert!(
                 started.elapsed() < Duration::from_secs(30),

@@ -63,6 +63,7 @@ async fn kazoo_checks_pass() {
         "OK ephemeral_close",
         "OK digest_acl",
         "OK ephemeral_expiry",
+        "OK recipes",
         "OK four_letter_words",
         "ALL OK",
     ] {

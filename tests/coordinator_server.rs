@@ -53,6 +53,9 @@ async fn restart_keeps_acknowledged_znodes_zxids_and_sessions() {
             written.push((p, format!("v{i}")));
         }
         c.create("/d/eph", b"e", 1).unwrap();
+        // A failed write spends a zxid and is logged; restart must replay past it.
+        assert_eq!(c.create("/d", b"", 0).unwrap_err(), -110);
+        let max_zxid = c.ping().zxid;
         (c.session, c.passwd.clone(), written, max_zxid)
     })
     .await
@@ -163,8 +166,6 @@ async fn notifications_precede_the_reply_and_multi_layout() {
         // Ping reply and an unknown opcode (Unimplemented, connection stays usable).
         let p = c.ping();
         assert_eq!((p.xid, p.err), (-2, 0));
-        let r = c.call(999, &[]);
-        assert_eq!(r.err, -6);
         let mut w = Writer::new();
         w.ustring("/").bool(false);
         let r = c.call(op::GET_CHILDREN2, &w.buf);
@@ -172,7 +173,16 @@ async fn notifications_precede_the_reply_and_multi_layout() {
         assert_eq!(rd.strings("children").unwrap(), vec!["w", "zookeeper"]);
         assert_eq!(Stat::read(&mut rd).unwrap().num_children, 2);
         // Invalid path -> BadArguments.
-        assert_eq!(c.create("/bad//path", b"", 0).unwrap_err(), -8);
+        assert_eq!(
+            c.create("/w/", b"", 0).unwrap_err(),
+            -8,
+            "invalid path under an existing parent"
+        );
+        assert_eq!(
+            c.create("/bad//path", b"", 0).unwrap_err(),
+            -101,
+            "ZooKeeper looks the parent up first"
+        );
         // getACL returns OPEN_ACL_UNSAFE.
         let mut w = Writer::new();
         w.ustring("/w");
@@ -180,6 +190,10 @@ async fn notifications_precede_the_reply_and_multi_layout() {
         let mut expected = Writer::new();
         write_acls(&mut expected, &Acl::open_unsafe());
         assert_eq!(&r.body[..expected.buf.len()], &expected.buf[..]);
+        // An unknown opcode: Unimplemented with zxid -1, then the connection closes.
+        let r = c.call(999, &[]);
+        assert_eq!((r.err, r.zxid), (-6, -1));
+        assert!(closed(&mut c.s));
     })
     .await
     .unwrap();
@@ -294,10 +308,18 @@ async fn hostile_input_closes_only_the_offending_connection() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connection_limits_per_ip_and_slow_readers() {
+    // Once with a frame limit, once with a byte limit on the outgoing queue.
+    for (frames, bytes) in [(4, 64 << 20), (10_000, 2 << 20)] {
+        slow_reader_scenario(frames, bytes).await;
+    }
+}
+
+async fn slow_reader_scenario(frames: usize, bytes: usize) {
     let dir = tempfile::tempdir().unwrap();
     let mut s = settings(dir.path());
     s.max_client_cnxns = 2;
-    s.max_outgoing_queue = 4;
+    s.max_outgoing_queue = frames;
+    s.max_outgoing_bytes = bytes;
     let server = Coordinator::start(s).await.unwrap();
     let addr = server.local_addr();
     tokio::task::spawn_blocking(move || {
@@ -331,10 +353,19 @@ async fn connection_limits_per_ip_and_slow_readers() {
                 break;
             }
         }
-        std::thread::sleep(Duration::from_millis(500));
-        // The server dropped the slow reader without waiting for it to read: its per-IP slot
-        // is free again while it still has unread replies.
-        let mut c = Client::connect(addr);
+        // The server drops the slow reader without waiting for it to read: its per-IP slot
+        // frees up while it still has unread replies (b never reads until below).
+        let started = std::time::Instant::now();
+        let mut c = loop {
+            if let Some(c) = Client::handshake(addr, 0, vec![0; 16], 0, 4000) {
+                break c;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "the slow reader still holds its connection slot"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        };
         assert_eq!(c.ping().err, 0);
         assert_eq!(a.ping().err, 0);
         let mut replies = 0;
@@ -350,4 +381,58 @@ async fn connection_limits_per_ip_and_slow_readers() {
     .await
     .unwrap();
     server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_runs_until_the_shutdown_future_resolves() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut s = settings(dir.path());
+    s.client_addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn(rkafka::coordinator::serve(s.clone(), async {
+        let _ = stop_rx.await;
+    }));
+    let addr = s.client_addr;
+    tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
+        while TcpStream::connect(addr).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "serve never listened"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let mut c = Client::connect(addr);
+        c.create("/served", b"yes", 0).unwrap();
+    })
+    .await
+    .unwrap();
+    stop_tx.send(()).unwrap();
+    served.await.unwrap().unwrap();
+    // The port is free again and the data is durable.
+    let server = Coordinator::start(s).await.unwrap();
+    let addr = server.local_addr();
+    tokio::task::spawn_blocking(move || {
+        assert_eq!(
+            Client::connect(addr).get("/served", false).unwrap().0,
+            b"yes"
+        );
+    })
+    .await
+    .unwrap();
+    server.shutdown().await.unwrap();
+    // A port in use is a typed bind error.
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut s = settings(dir.path());
+    s.client_addr = busy.local_addr().unwrap();
+    let err = Coordinator::start(s).await.unwrap_err();
+    assert!(
+        matches!(err, rkafka::coordinator::CoordinatorError::Bind { .. }),
+        "{err}"
+    );
 }

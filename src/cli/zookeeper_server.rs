@@ -13,8 +13,6 @@ use crate::config::zookeeper::{ZookeeperSettings, load_settings};
 use crate::coordinator::server::{CoordinatorSettings, serve};
 use crate::error::{Error, Result};
 
-/// Frames queued for one client before it counts as a slow reader and is disconnected.
-const MAX_OUTGOING_QUEUE: usize = 10_000;
 /// How long `zookeeper-server-stop` waits for the coordinators to exit after SIGTERM.
 const STOP_WAIT: Duration = Duration::from_secs(30);
 
@@ -113,8 +111,10 @@ pub fn coordinator_settings(s: &ZookeeperSettings) -> Result<CoordinatorSettings
         snap_retain_count: s.snap_retain_count as usize,
         purge_interval_hours: u64::from(s.purge_interval_hours),
         jute_max_buffer: s.jute_max_buffer as usize,
+        // Not zookeeper.properties keys: TTL nodes stay off (as ZooKeeper without its system
+        // property) and the slow-reader limits keep the coordinator's defaults.
         extended_types_enabled: false,
         snap_count: u64::from(s.snap_count),
-        max_outgoing_queue: MAX_OUTGOING_QUEUE,
+        ..CoordinatorSettings::default()
     })
 }

@@ -7,10 +7,12 @@
 //! | [`tree`]     | the znode tree, Stat bookkeeping, multi atomicity (pure) |
 //! | [`sessions`] | sessions, timeouts, expiry, watches (pure, time passed in) |
 //! | [`engine`]   | applies requests in order: replies, notifications, log entries, four-letter words |
+//! | `four_letter` | the four-letter words and their whitelist |
 //! | [`store`]    | write-ahead transaction log, snapshots, replay |
 //! | [`server`]   | the tokio adaptor: connections, handshake, four-letter words, limits |
 
 pub mod engine;
+mod four_letter;
 pub mod proto;
 pub mod server;
 pub mod sessions;

@@ -587,15 +587,10 @@ impl WriteOp {
                     ttl,
                 })
             }
-            op::DELETE | op::DELETE_CONTAINER => {
-                let path = r.ustring("path")?;
-                let version = if opcode == op::DELETE {
-                    r.i32("version")?
-                } else {
-                    -1
-                };
-                WriteOp::Delete { path, version }
-            }
+            op::DELETE => WriteOp::Delete {
+                path: r.ustring("path")?,
+                version: r.i32("version")?,
+            },
             op::SET_DATA => WriteOp::SetData {
                 path: r.ustring("path")?,
                 data: r.buffer("data")?,
@@ -751,7 +746,15 @@ pub enum Request {
         scheme: String,
         auth: Vec<u8>,
     },
-    /// Known opcodes this server does not serve (reconfig, sasl): answered with Unimplemented.
+    /// deleteContainer (20): internal to ZooKeeper; a client sending it gets BadArguments.
+    DeleteContainer {
+        path: String,
+    },
+    /// reconfig (16): a standalone server has reconfiguration disabled.
+    Reconfig,
+    /// sasl (102): no SASL here; ZooKeeper without SASL drops the connection.
+    Sasl,
+    /// Known opcodes a client may not send (createSession): answered with Unimplemented.
     Unsupported(i32),
 }
 
@@ -767,10 +770,12 @@ impl Request {
             | op::CREATE_CONTAINER
             | op::CREATE_TTL
             | op::DELETE
-            | op::DELETE_CONTAINER
             | op::SET_DATA
             | op::SET_ACL
             | op::CHECK => Request::Write(WriteOp::read(opcode, r)?),
+            op::DELETE_CONTAINER => Request::DeleteContainer {
+                path: r.ustring("path")?,
+            },
             op::MULTI => Request::Multi(read_multi_ops(r, |ty, r| match ty {
                 op::CREATE
                 | op::CREATE2
@@ -859,7 +864,9 @@ impl Request {
                 let auth = r.buffer("auth")?.unwrap_or_default();
                 Request::Auth { scheme, auth }
             }
-            op::RECONFIG | op::SASL | op::CREATE_SESSION => Request::Unsupported(opcode),
+            op::RECONFIG => Request::Reconfig,
+            op::SASL => Request::Sasl,
+            op::CREATE_SESSION => Request::Unsupported(opcode),
             other => return Err(DecodeError::UnknownOp(other)),
         })
     }
@@ -1025,8 +1032,8 @@ mod tests {
             Err(DecodeError::UnknownOp(77))
         );
         assert_eq!(
-            Request::read(op::RECONFIG, &mut Reader::new(&[])).unwrap(),
-            Request::Unsupported(op::RECONFIG)
+            Request::read(op::CREATE_SESSION, &mut Reader::new(&[])).unwrap(),
+            Request::Unsupported(op::CREATE_SESSION)
         );
     }
 

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -41,7 +42,7 @@ pub struct CoordinatorSettings {
     pub max_session_timeout_ms: u64,
     /// maxClientCnxns: connections per client IP; 0 = unlimited.
     pub max_client_cnxns: u32,
-    /// 4lw.commands.whitelist; `*` allows every word.
+    /// 4lw.commands.whitelist, one word per entry (blanks trimmed); `*` allows every word.
     pub four_letter_whitelist: Vec<String>,
     /// autopurge.snapRetainCount (at least 3 are kept).
     pub snap_retain_count: usize,
@@ -55,6 +56,8 @@ pub struct CoordinatorSettings {
     pub snap_count: u64,
     /// Frames queued for one connection before it counts as a slow reader and is dropped.
     pub max_outgoing_queue: usize,
+    /// Bytes queued for one connection before it counts as a slow reader and is dropped.
+    pub max_outgoing_bytes: usize,
 }
 
 impl Default for CoordinatorSettings {
@@ -75,6 +78,7 @@ impl Default for CoordinatorSettings {
             extended_types_enabled: false,
             snap_count: 100_000,
             max_outgoing_queue: 10_000,
+            max_outgoing_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -99,9 +103,7 @@ enum Inbound {
         conn: ConnId,
         peer: SocketAddr,
         req: ConnectRequest,
-        tx: mpsc::Sender<Outgoing>,
-        /// Wakes the connection's writer to drop it even while a write is stuck.
-        kill: Arc<Notify>,
+        out: ConnOut,
     },
     Request {
         conn: ConnId,
@@ -114,10 +116,20 @@ enum Inbound {
     },
     FourLetter {
         word: String,
+        peer: SocketAddr,
         reply: oneshot::Sender<String>,
     },
     Tick,
     Shutdown,
+}
+
+/// The engine's end of one connection's outgoing queue.
+struct ConnOut {
+    tx: mpsc::Sender<Outgoing>,
+    /// Wakes the connection's writer to drop it even while a write is stuck.
+    kill: Arc<Notify>,
+    /// Frame bytes queued and not yet written to the socket.
+    queued: Arc<AtomicUsize>,
 }
 
 const FOUR_LETTER_WORDS: [&str; 17] = [
@@ -177,7 +189,7 @@ impl Coordinator {
         );
         let conf_lines = vec![
             ("clientPort".into(), addr.port().to_string()),
-            ("clientPortAddress".into(), addr.ip().to_string()),
+            ("secureClientPort".into(), "-1".into()),
             (
                 "dataDir".into(),
                 settings.data_dir.join("version-2").display().to_string(),
@@ -205,24 +217,31 @@ impl Coordinator {
                 "maxSessionTimeout".into(),
                 limits.max_timeout_ms.to_string(),
             ),
+            ("clientPortListenBacklog".into(), "-1".into()),
             ("serverId".into(), "0".into()),
         ];
         let cfg = EngineConfig {
             limits,
-            whitelist: settings.four_letter_whitelist.clone(),
+            whitelist: settings
+                .four_letter_whitelist
+                .iter()
+                .map(|w| w.trim().to_ascii_lowercase())
+                .filter(|w| !w.is_empty())
+                .collect(),
             snap_count: settings.snap_count.max(1),
             snap_retain_count: settings.snap_retain_count,
             purge_interval_ms: settings.purge_interval_hours.saturating_mul(3_600_000),
             conf_lines,
         };
         let start = Instant::now();
-        let engine = Engine::new(cfg, store, recovered, 0);
+        let max_bytes = settings.max_outgoing_bytes.max(settings.jute_max_buffer);
+        let engine = Engine::new(cfg, store, recovered, 0, wall_ms());
         let (in_tx, in_rx) = mpsc::channel::<Inbound>(1024);
         let (done_tx, done_rx) = oneshot::channel();
         std::thread::Builder::new()
             .name("zk-engine".into())
             .spawn(move || {
-                let r = engine_loop(engine, in_rx, start);
+                let r = engine_loop(engine, in_rx, start, max_bytes);
                 if let Err(e) = &r {
                     tracing::error!("coordinator engine stopped: {e}");
                 }
@@ -301,8 +320,9 @@ fn engine_loop(
     mut engine: Engine,
     mut rx: mpsc::Receiver<Inbound>,
     start: Instant,
+    max_bytes: usize,
 ) -> Result<(), StoreError> {
-    let mut senders: HashMap<ConnId, (mpsc::Sender<Outgoing>, Arc<Notify>)> = HashMap::new();
+    let mut senders: HashMap<ConnId, ConnOut> = HashMap::new();
     while let Some(first) = rx.blocking_recv() {
         let mut batch = vec![first];
         while batch.len() < 512 {
@@ -320,10 +340,9 @@ fn engine_loop(
                     conn,
                     peer,
                     req,
-                    tx,
-                    kill,
+                    out,
                 } => {
-                    senders.insert(conn, (tx, kill));
+                    senders.insert(conn, out);
                     engine.connect(conn, peer, &req, now, wall)?;
                 }
                 Inbound::Request {
@@ -340,30 +359,42 @@ fn engine_loop(
                     senders.remove(&conn);
                     engine.disconnected(conn);
                 }
-                Inbound::FourLetter { word, reply } => {
-                    let _ = reply.send(engine.four_letter(&word));
+                Inbound::FourLetter { word, peer, reply } => {
+                    let _ = reply.send(engine.four_letter(&word, now, Some(peer)));
                 }
                 Inbound::Tick => engine.tick(now, wall)?,
                 Inbound::Shutdown => stop = true,
             }
         }
         for (conn, out) in engine.commit()? {
-            let Some((tx, kill)) = senders.get(&conn) else {
+            let Some(o) = senders.get(&conn) else {
                 continue;
             };
-            match tx.try_send(out) {
-                Ok(()) => {}
-                Err(mpsc::error::TrySendError::Full(_)) => {
+            let bytes = match &out {
+                Outgoing::Frame(b) => b.len(),
+                Outgoing::Close => 0,
+            };
+            // Counted before sending so the writer's decrement can never come first.
+            let before = o.queued.fetch_add(bytes, Ordering::AcqRel);
+            let sent = if before.saturating_add(bytes) > max_bytes {
+                Err(true)
+            } else {
+                match o.tx.try_send(out) {
+                    Ok(()) => Ok(()),
+                    Err(mpsc::error::TrySendError::Full(_)) => Err(true),
+                    Err(mpsc::error::TrySendError::Closed(_)) => Err(false),
+                }
+            };
+            if let Err(slow) = sent {
+                o.queued.fetch_sub(bytes, Ordering::AcqRel);
+                if slow {
                     tracing::warn!(
                         "connection {conn}: outgoing queue full, dropping the slow reader"
                     );
-                    kill.notify_one();
-                    senders.remove(&conn);
+                    o.kill.notify_one();
                     engine.disconnected(conn);
                 }
-                Err(mpsc::error::TrySendError::Closed(_)) => {
-                    senders.remove(&conn);
-                }
+                senders.remove(&conn);
             }
         }
         if stop {
@@ -486,6 +517,7 @@ async fn connection(
         let (tx, rx) = oneshot::channel();
         let msg = Inbound::FourLetter {
             word: word.to_string(),
+            peer,
             reply: tx,
         };
         if ctx.inbound.send(msg).await.is_ok() {
@@ -506,16 +538,25 @@ async fn connection(
     };
     let (out_tx, out_rx) = mpsc::channel(ctx.queue);
     let (done_tx, mut done_rx) = oneshot::channel::<()>();
-    let kill = Arc::new(Notify::new());
-    tokio::spawn(writer(wr, out_rx, done_tx, kill.clone()));
+    let out = ConnOut {
+        tx: out_tx,
+        kill: Arc::new(Notify::new()),
+        queued: Arc::new(AtomicUsize::new(0)),
+    };
+    tokio::spawn(writer(
+        wr,
+        out_rx,
+        done_tx,
+        out.kill.clone(),
+        out.queued.clone(),
+    ));
     if ctx
         .inbound
         .send(Inbound::Connect {
             conn,
             peer,
             req,
-            tx: out_tx,
-            kill,
+            out,
         })
         .await
         .is_err()
@@ -555,6 +596,7 @@ async fn writer(
     mut rx: mpsc::Receiver<Outgoing>,
     done: oneshot::Sender<()>,
     kill: Arc<Notify>,
+    queued: Arc<AtomicUsize>,
 ) {
     let mut w = BufWriter::new(wr);
     let pump = async {
@@ -567,6 +609,7 @@ async fn writer(
                     {
                         return;
                     }
+                    queued.fetch_sub(b.len(), Ordering::AcqRel);
                     if rx.is_empty() && w.flush().await.is_err() {
                         return;
                     }

@@ -297,39 +297,60 @@ pub mod watch_kind {
     pub const PERSISTENT_RECURSIVE: i32 = 5;
 }
 
-type WatchMap = BTreeMap<String, BTreeSet<i64>>;
+/// How a registered watch behaves when it fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// getData/exists/getChildren: removed when it fires.
+    OneShot,
+    /// addWatch mode 0: stays; registered for data and children of its path.
+    Persistent,
+    /// addWatch mode 1: stays; data events of its path and every path below it.
+    Recursive,
+}
 
-/// Registered watches by path. Data and exist watches share one map: both fire on
-/// create, data change and delete of the path.
+type WatchMap = BTreeMap<String, BTreeMap<i64, Mode>>;
+
+/// Registered watches, kept as ZooKeeper keeps them: a data table (getData, exists,
+/// persistent, recursive) and a child table (getChildren, persistent), each mapping a path to
+/// the watching sessions and their mode. A one-shot registration never downgrades a
+/// persistent one.
 #[derive(Debug, Clone, Default)]
 pub struct Watches {
     data: WatchMap,
     child: WatchMap,
-    persistent: WatchMap,
-    recursive: WatchMap,
 }
 
-fn add(map: &mut WatchMap, path: &str, s: i64) {
-    map.entry(path.to_string()).or_default().insert(s);
+fn add(map: &mut WatchMap, path: &str, s: i64, mode: Mode) {
+    let e = map
+        .entry(path.to_string())
+        .or_default()
+        .entry(s)
+        .or_insert(mode);
+    if *e == Mode::OneShot {
+        *e = mode;
+    }
 }
 
-fn take(map: &mut WatchMap, path: &str) -> BTreeSet<i64> {
-    map.remove(path).unwrap_or_default()
+/// Sessions watching `path` itself (any mode); one-shot registrations are consumed.
+fn fire_path(map: &mut WatchMap, path: &str, out: &mut BTreeSet<i64>) {
+    if let Some(ws) = map.get_mut(path) {
+        out.extend(ws.keys().copied());
+        ws.retain(|_, m| *m != Mode::OneShot);
+        if ws.is_empty() {
+            map.remove(path);
+        }
+    }
 }
 
-fn peek(map: &WatchMap, path: &str) -> BTreeSet<i64> {
-    map.get(path).cloned().unwrap_or_default()
-}
-
-/// `path` and each of its ancestors up to `/`.
-fn self_and_ancestors(path: &str) -> Vec<&str> {
-    let mut v = vec![path];
+/// Each strict ancestor of `path`, up to `/`.
+fn ancestors(path: &str) -> Vec<&str> {
+    let mut v = Vec::new();
     let mut p = path;
     while let Some(i) = p.rfind('/') {
-        p = if i == 0 { "/" } else { &p[..i] };
-        if v.last() == Some(&p) {
+        if p == "/" {
             break;
         }
+        p = if i == 0 { "/" } else { &p[..i] };
         v.push(p);
     }
     v
@@ -338,38 +359,38 @@ fn self_and_ancestors(path: &str) -> Vec<&str> {
 impl Watches {
     /// A one-shot watch from getData or exists.
     pub fn add_data(&mut self, path: &str, s: i64) {
-        add(&mut self.data, path, s);
+        add(&mut self.data, path, s, Mode::OneShot);
     }
     /// A one-shot watch from getChildren.
     pub fn add_child(&mut self, path: &str, s: i64) {
-        add(&mut self.child, path, s);
+        add(&mut self.child, path, s, Mode::OneShot);
     }
     /// addWatch mode 0: fires for create, delete, data and children changes of `path`.
     pub fn add_persistent(&mut self, path: &str, s: i64) {
-        add(&mut self.persistent, path, s);
+        add(&mut self.data, path, s, Mode::Persistent);
+        add(&mut self.child, path, s, Mode::Persistent);
     }
     /// addWatch mode 1: fires for create, delete and data changes of `path` and below.
     pub fn add_recursive(&mut self, path: &str, s: i64) {
-        add(&mut self.recursive, path, s);
+        add(&mut self.data, path, s, Mode::Recursive);
     }
 
-    /// Total number of (path, session) watch registrations.
+    /// Registrations in both tables (a persistent watch counts twice, as in ZooKeeper).
     pub fn count(&self) -> usize {
-        [&self.data, &self.child, &self.persistent, &self.recursive]
+        [&self.data, &self.child]
             .iter()
             .flat_map(|m| m.values())
-            .map(BTreeSet::len)
+            .map(BTreeMap::len)
             .sum()
     }
 
-    /// Paths watched by each session (for `wchc`-style reports): (session, path).
+    /// (path, session) pairs with at least one watch, sorted (for wchc/wchp/wchs).
     pub fn by_path(&self) -> Vec<(String, i64)> {
-        let mut v: Vec<(String, i64)> =
-            [&self.data, &self.child, &self.persistent, &self.recursive]
-                .iter()
-                .flat_map(|m| m.iter())
-                .flat_map(|(p, ss)| ss.iter().map(move |s| (p.clone(), *s)))
-                .collect();
+        let mut v: Vec<(String, i64)> = [&self.data, &self.child]
+            .iter()
+            .flat_map(|m| m.iter())
+            .flat_map(|(p, ws)| ws.keys().map(move |s| (p.clone(), *s)))
+            .collect();
         v.sort();
         v.dedup();
         v
@@ -377,37 +398,18 @@ impl Watches {
 
     /// Drops every watch of a session (its connection went away).
     pub fn remove_session(&mut self, s: i64) {
-        for m in [
-            &mut self.data,
-            &mut self.child,
-            &mut self.persistent,
-            &mut self.recursive,
-        ] {
-            m.retain(|_, ss| {
-                ss.remove(&s);
-                !ss.is_empty()
+        for m in [&mut self.data, &mut self.child] {
+            m.retain(|_, ws| {
+                ws.remove(&s);
+                !ws.is_empty()
             });
         }
     }
 
-    fn maps_for(&mut self, kind: i32) -> Result<Vec<&mut WatchMap>, Code> {
-        Ok(match kind {
-            watch_kind::CHILDREN => vec![&mut self.child],
-            watch_kind::DATA => vec![&mut self.data],
-            watch_kind::ANY => vec![
-                &mut self.child,
-                &mut self.data,
-                &mut self.persistent,
-                &mut self.recursive,
-            ],
-            watch_kind::PERSISTENT => vec![&mut self.persistent],
-            watch_kind::PERSISTENT_RECURSIVE => vec![&mut self.recursive],
-            _ => return Err(Code::BadArguments),
-        })
-    }
-
-    /// checkWatches (remove = false) and removeWatches (remove = true): NoWatcher when the
-    /// session has no watch of that kind on the path.
+    /// checkWatches (remove = false) and removeWatches (remove = true). Kinds 1 (children)
+    /// and 2 (data) match any registration in that table, persistent ones included, as in
+    /// ZooKeeper; 3 both tables; 4 and 5 only persistent / recursive ones. NoWatcher when
+    /// nothing matches.
     pub fn check_or_remove(
         &mut self,
         path: &str,
@@ -415,20 +417,43 @@ impl Watches {
         kind: i32,
         remove: bool,
     ) -> Result<(), Code> {
+        let (tables, want): (Vec<&mut WatchMap>, fn(Mode) -> bool) = match kind {
+            watch_kind::CHILDREN => (vec![&mut self.child], |_| true),
+            watch_kind::DATA => (vec![&mut self.data], |_| true),
+            watch_kind::ANY => (vec![&mut self.child, &mut self.data], |_| true),
+            watch_kind::PERSISTENT => (vec![&mut self.child, &mut self.data], |m| {
+                m == Mode::Persistent
+            }),
+            watch_kind::PERSISTENT_RECURSIVE => (vec![&mut self.data], |m| m == Mode::Recursive),
+            _ => return Err(Code::BadArguments),
+        };
         let mut found = false;
-        for m in self.maps_for(kind)? {
-            if let Some(ss) = m.get_mut(path) {
+        for m in tables {
+            let Some(ws) = m.get_mut(path) else { continue };
+            if ws.get(&s).is_some_and(|mode| want(*mode)) {
+                found = true;
                 if remove {
-                    found |= ss.remove(&s);
-                    if ss.is_empty() {
+                    ws.remove(&s);
+                    if ws.is_empty() {
                         m.remove(path);
                     }
-                } else {
-                    found |= ss.contains(&s);
                 }
             }
         }
         if found { Ok(()) } else { Err(Code::NoWatcher) }
+    }
+
+    /// Sessions with a recursive watch on a strict ancestor of `path`.
+    fn recursive_above(&self, path: &str, out: &mut BTreeSet<i64>) {
+        for a in ancestors(path) {
+            if let Some(ws) = self.data.get(a) {
+                out.extend(
+                    ws.iter()
+                        .filter(|(_, m)| **m == Mode::Recursive)
+                        .map(|(s, _)| *s),
+                );
+            }
+        }
     }
 
     /// Turns the events of one write into notifications, in event order; one-shot watches are
@@ -437,30 +462,29 @@ impl Watches {
     pub fn trigger(&mut self, events: &[Event]) -> Vec<Notify> {
         let mut out = Vec::new();
         for ev in events {
-            let (ty, path, mut targets) = match ev {
+            let mut targets = BTreeSet::new();
+            let (ty, path) = match ev {
                 Event::Created(p) | Event::DataChanged(p) => {
+                    fire_path(&mut self.data, p, &mut targets);
+                    self.recursive_above(p, &mut targets);
                     let ty = if matches!(ev, Event::Created(_)) {
                         event::NODE_CREATED
                     } else {
                         event::NODE_DATA_CHANGED
                     };
-                    (ty, p, take(&mut self.data, p))
+                    (ty, p)
                 }
                 Event::Deleted(p) => {
-                    let mut t = take(&mut self.data, p);
-                    t.extend(take(&mut self.child, p));
-                    (event::NODE_DELETED, p, t)
+                    fire_path(&mut self.data, p, &mut targets);
+                    fire_path(&mut self.child, p, &mut targets);
+                    self.recursive_above(p, &mut targets);
+                    (event::NODE_DELETED, p)
                 }
                 Event::ChildrenChanged(p) => {
-                    (event::NODE_CHILDREN_CHANGED, p, take(&mut self.child, p))
+                    fire_path(&mut self.child, p, &mut targets);
+                    (event::NODE_CHILDREN_CHANGED, p)
                 }
             };
-            targets.extend(peek(&self.persistent, path));
-            if ty != event::NODE_CHILDREN_CHANGED {
-                for a in self_and_ancestors(path) {
-                    targets.extend(peek(&self.recursive, a));
-                }
-            }
             out.extend(targets.into_iter().map(|session| Notify {
                 session,
                 event_type: ty,
@@ -602,6 +626,17 @@ mod tests {
     }
 
     #[test]
+    fn one_shot_does_not_downgrade_persistent() {
+        let mut w = Watches::default();
+        w.add_persistent("/x", 1);
+        w.add_data("/x", 1);
+        assert_eq!(w.trigger(&[Event::DataChanged("/x".into())]).len(), 1);
+        assert_eq!(w.trigger(&[Event::DataChanged("/x".into())]).len(), 1);
+        assert_eq!(ancestors("/a/b"), vec!["/a", "/"]);
+        assert!(ancestors("/").is_empty());
+    }
+
+    #[test]
     fn delete_fires_once_per_session_for_data_and_child_watch() {
         let mut w = Watches::default();
         w.add_data("/a", 1);
@@ -633,20 +668,23 @@ mod tests {
                 vec![(2, 1, "/p/x/y"), (1, 3, "/p"), (2, 3, "/p"), (1, 4, "/p")]
             );
         }
+        assert_eq!(w.count(), 3, "persistent counts in both tables");
+        let mut cr = |s, kind, remove| w.check_or_remove("/p", s, kind, remove);
+        assert_eq!(cr(1, watch_kind::PERSISTENT, false), Ok(()));
         assert_eq!(
-            w.check_or_remove("/p", 1, watch_kind::PERSISTENT, false),
-            Ok(())
-        );
-        assert_eq!(
-            w.check_or_remove("/p", 1, watch_kind::DATA, false),
+            cr(1, watch_kind::PERSISTENT_RECURSIVE, false),
             Err(Code::NoWatcher)
         );
-        assert_eq!(w.check_or_remove("/p", 2, watch_kind::ANY, true), Ok(()));
-        assert_eq!(
-            w.check_or_remove("/p", 2, watch_kind::ANY, true),
-            Err(Code::NoWatcher)
-        );
-        assert_eq!(w.check_or_remove("/p", 2, 9, true), Err(Code::BadArguments));
+        // A data-kind check sees persistent and recursive registrations (ZooKeeper 3.8).
+        assert_eq!(cr(1, watch_kind::DATA, false), Ok(()));
+        assert_eq!(cr(2, watch_kind::CHILDREN, false), Err(Code::NoWatcher));
+        assert_eq!(cr(2, watch_kind::ANY, true), Ok(()));
+        assert_eq!(cr(2, watch_kind::ANY, true), Err(Code::NoWatcher));
+        assert_eq!(cr(2, 9, true), Err(Code::BadArguments));
+        // Removing the data side of a persistent watch leaves its child side.
+        assert_eq!(cr(1, watch_kind::DATA, true), Ok(()));
+        assert!(w.trigger(&[Event::DataChanged("/p".into())]).is_empty());
+        assert_eq!(w.trigger(&[Event::ChildrenChanged("/p".into())]).len(), 1);
         w.remove_session(1);
         assert_eq!(w.count(), 0);
     }

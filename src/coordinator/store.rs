@@ -5,7 +5,8 @@
 //! - `<dataLogDir>/version-2/log.<hex first zxid>`: header `RKZL` + u32 version 1, then entries
 //!   `u32 length | u32 crc32(payload) | payload`, payload = `i64 zxid, i64 time ms, i64
 //!   session, i32 kind, body` (kind 1 createSession: i64 timeout; 2 closeSession: empty;
-//!   3 write: i32 opcode + the jute body; 4 multi: the jute multi request).
+//!   3 write: i32 opcode + the jute body; 4 multi: the jute multi request; 5 failed write:
+//!   i32 error code).
 //! - `<dataDir>/version-2/snapshot.<hex last zxid>`: header `RKZS` + u32 version 1, i64 last
 //!   zxid, i64 next session id, sessions (i32 count; i64 id, i64 timeout each), nodes (i32
 //!   count; path, data buffer, ACL vector, 68-byte Stat each, parents first), then u32 crc32
@@ -91,10 +92,17 @@ pub fn crc32(data: &[u8]) -> u32 {
 /// One logged transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Txn {
-    CreateSession { timeout_ms: u64 },
+    CreateSession {
+        timeout_ms: u64,
+    },
     CloseSession,
     Write(WriteOp),
     Multi(Vec<WriteOp>),
+    /// A write that failed: ZooKeeper still spends a zxid on it, so we log it to keep zxids
+    /// identical across restarts. Replay only moves the zxid.
+    Error {
+        code: i32,
+    },
 }
 
 /// A transaction with the zxid, time (ms since the epoch) and session it ran with.
@@ -125,6 +133,9 @@ impl TxnRecord {
                 w.i32(4);
                 write_multi(&mut w, ops);
             }
+            Txn::Error { code } => {
+                w.i32(5).i32(*code);
+            }
         }
         w.into_vec()
     }
@@ -151,6 +162,9 @@ impl TxnRecord {
                         value: 4,
                     });
                 }
+            },
+            5 => Txn::Error {
+                code: r.i32("code")?,
             },
             k => {
                 return Err(DecodeError::Invalid {
@@ -198,6 +212,7 @@ pub fn replay_one(
             .apply_multi(&mut ops.clone(), &ctx)
             .map(|(_, ev)| ev)
             .map_err(|f| f.code),
+        Txn::Error { .. } => Ok(Vec::new()),
     }
 }
 
@@ -530,6 +545,21 @@ impl Store {
         Ok(path)
     }
 
+    /// Bytes in the snapshot directory and in the log directory (`dirs`, `conf`).
+    pub fn dir_sizes(&self) -> (u64, u64) {
+        let size = |d: &Path| -> u64 {
+            fs::read_dir(d)
+                .map(|it| {
+                    it.filter_map(Result::ok)
+                        .filter_map(|e| e.metadata().ok())
+                        .map(|m| m.len())
+                        .sum()
+                })
+                .unwrap_or(0)
+        };
+        (size(&self.snap_dir), size(&self.log_dir))
+    }
+
     /// Autopurge: keeps the newest `retain` (at least 3) snapshots and the logs needed to
     /// replay from the oldest kept one; returns how many files were deleted.
     pub fn purge(&self, retain: usize) -> Result<usize, StoreError> {
@@ -606,6 +636,7 @@ mod tests {
                     },
                 ]),
             ),
+            rec(5, 7, Txn::Error { code: -110 }),
         ] {
             assert_eq!(TxnRecord::decode(&r.encode()).unwrap(), r);
         }
@@ -621,8 +652,9 @@ mod tests {
         store
             .append(&rec(3, 7, Txn::Write(create("/a/s-", 2))))
             .unwrap();
+        store.append(&rec(4, 7, Txn::Error { code: -110 })).unwrap();
         store
-            .append(&rec(4, 7, Txn::Write(create("/a/e", 1))))
+            .append(&rec(5, 7, Txn::Write(create("/a/e", 1))))
             .unwrap();
         store.commit().unwrap();
     }
@@ -635,7 +667,7 @@ mod tests {
         write_some(&mut s);
         drop(s);
         let (_, r) = Store::open(dir.path(), None, false).unwrap();
-        assert_eq!(r.last_zxid, 4);
+        assert_eq!(r.last_zxid, 5);
         assert_eq!(r.sessions.get(&7), Some(&6000));
         assert_eq!(r.next_session_id, 8);
         assert!(r.tree.get("/a/s-0000000000").is_some());
@@ -657,14 +689,14 @@ mod tests {
         f.set_len(full - 5).unwrap();
         drop(f);
         let (mut s, r) = Store::open(dir.path(), None, false).unwrap();
-        assert_eq!(r.last_zxid, 3);
+        assert_eq!(r.last_zxid, 4);
         assert!(r.truncated_bytes > 0);
         assert!(r.tree.get("/a/e").is_none());
-        s.append(&rec(4, 7, Txn::Write(create("/a/f", 0)))).unwrap();
+        s.append(&rec(5, 7, Txn::Write(create("/a/f", 0)))).unwrap();
         s.commit().unwrap();
         drop(s);
         let (_, r) = Store::open(dir.path(), None, false).unwrap();
-        assert_eq!(r.last_zxid, 4);
+        assert_eq!(r.last_zxid, 5);
         assert!(r.tree.get("/a/f").is_some());
         assert_eq!(r.truncated_bytes, 0);
     }
@@ -681,7 +713,7 @@ mod tests {
         b[n - 3] ^= 0x40;
         fs::write(&log, b).unwrap();
         let (_, r) = Store::open(dir.path(), None, false).unwrap();
-        assert_eq!(r.last_zxid, 3);
+        assert_eq!(r.last_zxid, 4);
     }
 
     #[test]
@@ -694,13 +726,13 @@ mod tests {
         let sessions: Vec<_> = r.sessions.iter().map(|(a, b)| (*a, *b)).collect();
         s.snapshot(&r.tree, &sessions, r.next_session_id, r.last_zxid)
             .unwrap();
-        s.append(&rec(5, 7, Txn::Write(create("/after", 0))))
+        s.append(&rec(6, 7, Txn::Write(create("/after", 0))))
             .unwrap();
-        s.append(&rec(6, 7, Txn::CloseSession)).unwrap();
+        s.append(&rec(7, 7, Txn::CloseSession)).unwrap();
         s.commit().unwrap();
         drop(s);
         let (mut s, r) = Store::open(dir.path(), Some(logs.path()), false).unwrap();
-        assert_eq!(r.last_zxid, 6);
+        assert_eq!(r.last_zxid, 7);
         assert!(r.tree.get("/after").is_some());
         assert!(
             r.tree.get("/a/e").is_none(),
@@ -710,7 +742,7 @@ mod tests {
         assert_eq!(r.tree.get("/a").unwrap().data.as_deref(), Some(&b"/a"[..]));
         assert_eq!(r.next_session_id, 8);
         // More snapshots, then purge keeps 3 and the logs after the oldest kept.
-        for z in 7..11 {
+        for z in 8..12 {
             s.append(&rec(z, 0, Txn::Write(create(&format!("/n{z}"), 0))))
                 .unwrap();
             let mut t = r.tree.clone();
@@ -743,7 +775,7 @@ mod tests {
         );
         drop(s);
         let (_, r) = Store::open(dir.path(), Some(logs.path()), false).unwrap();
-        assert_eq!(r.last_zxid, 10);
+        assert_eq!(r.last_zxid, 11);
     }
 
     #[test]
@@ -753,14 +785,14 @@ mod tests {
         write_some(&mut s);
         drop(s);
         let (mut s, r) = Store::open(dir.path(), None, false).unwrap();
-        let p = s.snapshot(&r.tree, &[(7, 6000)], 8, 4).unwrap();
+        let p = s.snapshot(&r.tree, &[(7, 6000)], 8, 5).unwrap();
         drop(s);
         let mut b = fs::read(&p).unwrap();
         b[20] ^= 1;
         fs::write(&p, b).unwrap();
         // The log from zxid 1 is still there, so replay from scratch gives the same state.
         let (_, r) = Store::open(dir.path(), None, false).unwrap();
-        assert_eq!(r.last_zxid, 4);
+        assert_eq!(r.last_zxid, 5);
         assert!(r.tree.get("/a/e").is_some());
     }
 }

@@ -33,10 +33,13 @@ pub struct Node {
 
 impl Node {
     /// The Stat as clients see it, with dataLength and numChildren filled in.
+    /// Containers and TTL nodes show ephemeralOwner 0 to clients, as in ZooKeeper; the
+    /// tagged value stays in `stat` (and in snapshots).
     pub fn stat(&self) -> Stat {
         Stat {
             data_length: self.data.as_ref().map_or(0, |d| d.len() as i32),
             num_children: self.children.len() as i32,
+            ephemeral_owner: self.ephemeral_session().unwrap_or(0),
             ..self.stat
         }
     }
@@ -254,7 +257,19 @@ impl DataTree {
             ttl_enabled,
         };
         for p in SPECIAL {
-            t.insert_raw(p.to_string(), None, Acl::open_unsafe(), Stat::default());
+            // A fresh ZooKeeper 3.8 shows cversion -1 on "/" and -2 on "/zookeeper" (its
+            // system nodes are linked without counting), so the first sequential child of
+            // "/" is numbered -000000001 there too.
+            let cversion = match p {
+                "/" => -1,
+                "/zookeeper" => -2,
+                _ => 0,
+            };
+            let stat = Stat {
+                cversion,
+                ..Stat::default()
+            };
+            t.insert_raw(p.to_string(), None, Acl::open_unsafe(), stat);
         }
         t
     }
@@ -400,10 +415,6 @@ impl DataTree {
         ctx: &TxnCtx,
         events: &mut Vec<Event>,
     ) -> Result<OpResult, Code> {
-        if let WriteOp::Check { .. } = op {
-            // check is only meaningful inside a multi.
-            return Err(Code::Unimplemented);
-        }
         self.apply_one(op, ctx, &mut None, events)
     }
 
@@ -437,8 +448,10 @@ impl DataTree {
     ) -> Result<OpResult, Code> {
         match op {
             WriteOp::Create(c) => {
+                // ZooKeeper's order (PrepRequestProcessor, checked against a real 3.8 server):
+                // mode and TTL, a '/' at all, ACL, parent, CREATE permission, then the full
+                // path (sequence suffix included), existence, ephemeral parent.
                 let mode = CreateMode::from_flags(c.flags).ok_or(Code::BadArguments)?;
-                validate_path(&c.path, mode.is_sequential())?;
                 if mode.is_ttl() {
                     if !self.ttl_enabled {
                         return Err(Code::Unimplemented);
@@ -451,13 +464,16 @@ impl DataTree {
                 {
                     return Err(Code::BadArguments);
                 }
-                let acl = fixup_acl(&c.acl, ctx.auth)?;
-                // The text before the last '/' (a sequential "/q/" has parent "/q").
+                if c.path.contains('\0') {
+                    return Err(Code::BadArguments);
+                }
+                // The text before the last '/' ("/a//b" has parent "/a/", which never exists).
                 let parent_path = match c.path.rfind('/') {
                     Some(0) => "/",
                     Some(i) => &c.path[..i],
                     None => return Err(Code::BadArguments),
                 };
+                let acl = fixup_acl(&c.acl, ctx.auth)?;
                 let parent = self.node(parent_path)?;
                 if !acl_allows(&parent.acl, perms::CREATE, ctx.auth) {
                     return Err(Code::NoAuth);
@@ -467,6 +483,7 @@ impl DataTree {
                 } else {
                     c.path.clone()
                 };
+                validate_path(&path, false)?;
                 if self.nodes.contains_key(&path) {
                     return Err(Code::NodeExists);
                 }
@@ -510,13 +527,17 @@ impl DataTree {
                 })
             }
             WriteOp::Delete { path, version } => {
-                validate_path(path, false)?;
-                if SPECIAL.contains(&path.as_str()) {
+                // ZooKeeper does not validate a delete's path beyond these checks.
+                if SPECIAL.contains(&path.as_str()) || path.contains('\0') {
                     return Err(Code::BadArguments);
                 }
-                let node = self.node(path)?;
-                let parent_path = parent_of(path).ok_or(Code::BadArguments)?.to_string();
+                let parent_path = match path.rfind('/') {
+                    Some(0) => "/".to_string(),
+                    Some(i) => path[..i].to_string(),
+                    None => return Err(Code::BadArguments),
+                };
                 let parent = self.node(&parent_path)?;
+                let node = self.node(path)?;
                 if !acl_allows(&parent.acl, perms::DELETE, ctx.auth) {
                     return Err(Code::NoAuth);
                 }
@@ -584,6 +605,9 @@ impl DataTree {
             WriteOp::Check { path, version } => {
                 validate_path(path, false)?;
                 let node = self.node(path)?;
+                if !acl_allows(&node.acl, perms::READ, ctx.auth) {
+                    return Err(Code::NoAuth);
+                }
                 if *version != -1 && *version != node.stat.version {
                     return Err(Code::BadVersion);
                 }
@@ -633,13 +657,13 @@ impl DataTree {
         v
     }
 
-    /// getData: data and Stat, READ permission required.
+    /// getData: data and Stat, READ permission required. Reads never validate the path
+    /// (ZooKeeper answers NoNode for any path it does not have).
     pub fn get_data(
         &self,
         path: &str,
         auth: &[(String, String)],
     ) -> Result<(Option<Vec<u8>>, Stat), Code> {
-        validate_path(path, false)?;
         let n = self.node(path)?;
         if !acl_allows(&n.acl, perms::READ, Some(auth)) {
             return Err(Code::NoAuth);
@@ -649,7 +673,6 @@ impl DataTree {
 
     /// exists: the Stat, or NoNode.
     pub fn exists(&self, path: &str) -> Result<Stat, Code> {
-        validate_path(path, false)?;
         Ok(self.node(path)?.stat())
     }
 
@@ -659,7 +682,6 @@ impl DataTree {
         path: &str,
         auth: &[(String, String)],
     ) -> Result<(Vec<String>, Stat), Code> {
-        validate_path(path, false)?;
         let n = self.node(path)?;
         if !acl_allows(&n.acl, perms::READ, Some(auth)) {
             return Err(Code::NoAuth);
@@ -669,14 +691,12 @@ impl DataTree {
 
     /// getACL: the ACL and Stat (no permission needed, as in ZooKeeper).
     pub fn get_acl(&self, path: &str) -> Result<(Vec<Acl>, Stat), Code> {
-        validate_path(path, false)?;
         let n = self.node(path)?;
         Ok((n.acl.clone(), n.stat()))
     }
 
     /// getAllChildrenNumber: every descendant of `path`.
     pub fn all_children_number(&self, path: &str) -> Result<i32, Code> {
-        validate_path(path, false)?;
         let mut stack = vec![path.to_string()];
         let mut count: i32 = -1;
         while let Some(p) = stack.pop() {
@@ -780,11 +800,50 @@ mod tests {
         }
         assert_eq!(validate_path("/a/", true), Ok(()));
         let mut t = DataTree::default();
-        assert_eq!(err(&mut t, create("a/b", 0), 1), Code::BadArguments);
-        assert_eq!(err(&mut t, create("/a/", 0), 1), Code::BadArguments);
+        // ZooKeeper's create checks: no '/' at all, then the parent, then the whole path.
+        assert_eq!(err(&mut t, create("a", 0), 1), Code::BadArguments);
+        assert_eq!(err(&mut t, create("a/b", 0), 1), Code::NoNode);
+        assert_eq!(err(&mut t, create("/", 0), 1), Code::NodeExists);
+        assert_eq!(err(&mut t, create("/zookeeper/", 0), 1), Code::BadArguments);
+        assert_eq!(
+            err(&mut t, create("/zookeeper/.", 0), 1),
+            Code::BadArguments
+        );
+        assert_eq!(err(&mut t, create("/zookeeper//x", 0), 1), Code::NoNode);
+        assert_eq!(err(&mut t, create("/a\u{0}", 0), 1), Code::BadArguments);
         assert_eq!(err(&mut t, create("/a", 9), 1), Code::BadArguments);
-        assert_eq!(t.get_data("/a//", &[]), Err(Code::BadArguments));
-        assert_eq!(t.exists("x"), Err(Code::BadArguments));
+        // Reads do not validate: an invalid path is simply not there.
+        assert_eq!(t.get_data("/a//", &[]), Err(Code::NoNode));
+        assert_eq!(t.exists("x"), Err(Code::NoNode));
+        // setData and check validate; delete only refuses paths without '/'.
+        let set = WriteOp::SetData {
+            path: "/x/".into(),
+            data: None,
+            version: -1,
+        };
+        assert_eq!(err(&mut t, set, 1), Code::BadArguments);
+        assert_eq!(
+            err(
+                &mut t,
+                WriteOp::Delete {
+                    path: "x".into(),
+                    version: -1
+                },
+                1
+            ),
+            Code::BadArguments
+        );
+        assert_eq!(
+            err(
+                &mut t,
+                WriteOp::Delete {
+                    path: "/x/".into(),
+                    version: -1
+                },
+                1
+            ),
+            Code::NoNode
+        );
     }
 
     #[test]
@@ -803,7 +862,7 @@ mod tests {
             (1, 0, 0)
         );
         let root = t.exists("/").unwrap();
-        assert_eq!((root.cversion, root.pzxid, root.num_children), (1, 5, 2));
+        assert_eq!((root.cversion, root.pzxid, root.num_children), (0, 5, 2));
         assert_eq!(
             root.mzxid, 0,
             "child create does not touch the parent's mzxid"
@@ -1136,7 +1195,8 @@ mod tests {
             c.op = op::CREATE_CONTAINER;
         }
         ok(&mut t, c, 1);
-        assert_eq!(t.exists("/c").unwrap().ephemeral_owner, i64::MIN);
+        assert_eq!(t.get("/c").unwrap().stat.ephemeral_owner, i64::MIN);
+        assert_eq!(t.exists("/c").unwrap().ephemeral_owner, 0, "clients see 0");
         assert!(
             t.expired_candidates(10_000).is_empty(),
             "a container that never had children stays"
@@ -1171,8 +1231,9 @@ mod tests {
             Code::BadArguments
         );
         ok(&mut t, ttl(5, op::CREATE_TTL, 100), 4);
-        let s = t.exists("/t").unwrap();
+        let s = t.get("/t").unwrap().stat;
         assert_eq!(s.ephemeral_owner, TTL_TAG | 100);
+        assert_eq!(t.exists("/t").unwrap().ephemeral_owner, 0);
         assert_eq!(t.expired_candidates(s.mtime + 100), vec!["/c".to_string()]);
         assert_eq!(
             t.expired_candidates(s.mtime + 101),

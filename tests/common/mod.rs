@@ -43,6 +43,8 @@ pub fn code(out: &Output) -> i32 {
 }
 
 pub mod zk;
+#[allow(unused_imports)]
+pub use zk::*;
 
 /// A port that was free a moment ago on 127.0.0.1 (for servers started as separate processes,
 /// which cannot report an ephemeral port back).

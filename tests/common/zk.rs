@@ -62,13 +62,24 @@ impl Client {
         passwd: Vec<u8>,
         last_zxid: i64,
     ) -> Option<Client> {
+        Client::handshake(addr, session, passwd, last_zxid, 4000)
+    }
+
+    /// Sends a ConnectRequest; None when the server closed without answering.
+    pub fn handshake(
+        addr: SocketAddr,
+        session: i64,
+        passwd: Vec<u8>,
+        last_zxid: i64,
+        timeout_ms: i32,
+    ) -> Option<Client> {
         let mut s = TcpStream::connect(addr).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         let mut w = Writer::new();
         ConnectRequest {
             protocol_version: 0,
             last_zxid_seen: last_zxid,
-            timeout_ms: 4000,
+            timeout_ms,
             session_id: session,
             passwd,
             read_only: Some(false),
@@ -105,7 +116,8 @@ impl Client {
         let mut w = Writer::new();
         w.i32(self.xid).i32(opcode);
         w.buf.extend_from_slice(body);
-        self.s.write_all(&frame(&w.buf)).unwrap();
+        // A closed connection shows up on the next read.
+        let _ = self.s.write_all(&frame(&w.buf));
         self.xid
     }
 

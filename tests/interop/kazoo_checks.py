@@ -196,6 +196,53 @@ def main():
         time.sleep(0.1)
     ok("ephemeral_expiry %.1fs" % (time.monotonic() - killed_at))
 
+    # kazoo's recipes: a lock (sequential ephemerals + watches on the predecessor), a counter
+    # (versioned setData retries), watch helpers.
+    order = []
+    lock_a = zk.Lock("/a/lock", "A")
+    zk3 = client()
+    lock_b = zk3.Lock("/a/lock", "B")
+    check(lock_a.acquire(timeout=5), "lock A")
+    got_b = threading.Event()
+
+    def take_b():
+        if lock_b.acquire(timeout=10):
+            order.append("B")
+            got_b.set()
+            lock_b.release()
+
+    th = threading.Thread(target=take_b)
+    th.start()
+    time.sleep(0.3)
+    check(not got_b.is_set(), "lock B acquired while A holds it")
+    check(sorted(lock_a.contenders()) == ["A", "B"], "contenders %r" % (lock_a.contenders(),))
+    order.append("A")
+    lock_a.release()
+    check(got_b.wait(5), "lock B never acquired after A released")
+    th.join()
+    check(order == ["A", "B"], "lock order %r" % order)
+    counter = zk.Counter("/a/counter")
+    counter2 = zk3.Counter("/a/counter")
+    for _ in range(5):
+        counter += 1
+        counter2 += 2
+    check(counter.value == 15, "counter %r" % counter.value)
+    seen = []
+    changed = threading.Event()
+
+    @zk.ChildrenWatch("/a/w")
+    def kids(children):
+        seen.append(sorted(children))
+        if "k2" in children:
+            changed.set()
+
+    zk3.create("/a/w/k1")
+    zk3.create("/a/w/k2")
+    check(changed.wait(5), "ChildrenWatch saw %r" % seen)
+    zk3.stop()
+    zk3.close()
+    ok("recipes")
+
     check(zk.command(b"ruok") == "imok", "ruok")
     srvr = zk.command(b"srvr")
     check("Mode: standalone" in srvr and "Zxid: 0x" in srvr, "srvr output %r" % srvr)

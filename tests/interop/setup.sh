@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
-# Installs the real peers rkafka's tests talk to (see DESIGN.md and the shared interop notes).
-# Idempotent: anything already present is left alone, so running it before every test run is
-# cheap. Needs root for apt-get (CI and the development machines run as root).
+# Installs the real peers rkafka's tests talk to (see the shared interop notes). Idempotent:
+# anything already present is left alone, so running it before every test run is cheap.
+# Needs root for apt-get (CI and the development machines run as root).
+#   apt: kcat; Java, Debian's zookeeper (server, zkCli.sh) and zookeeper-bin (C client cli_mt);
+#        Maven, to fetch Apache Kafka's jars
+#   pip: kafka-python with its codecs, kazoo
+#   Maven Central: Apache Kafka 3.9.1 (a real broker, ZooKeeper mode), in ~/.cache/rkafka
 set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
 
 need_apt=()
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3 python3-pip)
 command -v kcat >/dev/null 2>&1 || need_apt+=(kcat)
-[ -x /usr/share/zookeeper/bin/zkCli.sh ] || need_apt+=(zookeeper)
+command -v java >/dev/null 2>&1 || need_apt+=(default-jre-headless)
+command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
+[ -e /usr/share/java/zookeeper.jar ] || need_apt+=(zookeeper)
+[ -e /usr/lib/zookeeper/bin/cli_mt ] || need_apt+=(zookeeper-bin)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: apt-get install ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -21,6 +30,14 @@ for pkg in "${python_packages[@]}"; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: pip install ${missing[*]}"
-  python3 -m pip install -q --disable-pip-version-check "${missing[@]}"
+  python3 -m pip install -q --disable-pip-version-check "${missing[@]}" \
+    || python3 -m pip install -q --disable-pip-version-check --break-system-packages "${missing[@]}"
 fi
-echo "setup: peers ready (kcat, zookeeper, ${python_packages[*]})"
+
+libs="${RKAFKA_KAFKA_LIBS:-$HOME/.cache/rkafka/kafka-3.9.1/libs}"
+if [ ! -e "$libs/kafka_2.13-3.9.1.jar" ]; then
+  echo "setup: Apache Kafka 3.9.1 jars into $libs"
+  mvn -q -f "$here/kafka/pom.xml" dependency:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="$libs"
+fi
+echo "setup: peers ready (kcat, java, zookeeper, kafka 3.9.1, ${python_packages[*]})"

@@ -18,8 +18,8 @@
 
 pub mod cli;
 pub mod config;
-pub mod daemon;
 pub mod coordinator;
+pub mod daemon;
 pub mod error;
 pub mod logging;
 pub mod protocol;

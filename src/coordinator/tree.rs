@@ -32,11 +32,13 @@ pub struct Node {
 }
 
 impl Node {
-    /// The Stat as clients see it, with dataLength and numChildren filled in.
+    /// The Stat as clients see it, with dataLength and numChildren filled in. Container and
+    /// TTL markers stay internal: ZooKeeper shows those nodes with ephemeralOwner 0.
     pub fn stat(&self) -> Stat {
         Stat {
             data_length: self.data.as_ref().map_or(0, |d| d.len() as i32),
             num_children: self.children.len() as i32,
+            ephemeral_owner: self.ephemeral_session().unwrap_or(0),
             ..self.stat
         }
     }
@@ -1136,7 +1138,12 @@ mod tests {
             c.op = op::CREATE_CONTAINER;
         }
         ok(&mut t, c, 1);
-        assert_eq!(t.exists("/c").unwrap().ephemeral_owner, i64::MIN);
+        assert_eq!(
+            t.exists("/c").unwrap().ephemeral_owner,
+            0,
+            "hidden from clients"
+        );
+        assert_eq!(t.node("/c").unwrap().stat.ephemeral_owner, i64::MIN);
         assert!(
             t.expired_candidates(10_000).is_empty(),
             "a container that never had children stays"
@@ -1172,7 +1179,8 @@ mod tests {
         );
         ok(&mut t, ttl(5, op::CREATE_TTL, 100), 4);
         let s = t.exists("/t").unwrap();
-        assert_eq!(s.ephemeral_owner, TTL_TAG | 100);
+        assert_eq!(s.ephemeral_owner, 0, "hidden from clients");
+        assert_eq!(t.node("/t").unwrap().stat.ephemeral_owner, TTL_TAG | 100);
         assert_eq!(t.expired_candidates(s.mtime + 100), vec!["/c".to_string()]);
         assert_eq!(
             t.expired_candidates(s.mtime + 101),

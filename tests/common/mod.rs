@@ -45,3 +45,4 @@ pub fn code(out: &Output) -> i32 {
 pub mod zk;
 #[allow(unused_imports)]
 pub use zk::{Client, Reply, closed, frame, read_raw};
+pub mod real_zk;

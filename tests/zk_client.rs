@@ -23,7 +23,8 @@ const P: CreateMode = CreateMode::Persistent;
 
 /// A server to run the checks on.
 enum Server {
-    Rkafka(Coordinator, tempfile::TempDir),
+    /// The temp dir lives as long as the server.
+    Rkafka(Coordinator, #[allow(dead_code)] tempfile::TempDir),
     Real,
 }
 

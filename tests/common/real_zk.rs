@@ -16,6 +16,8 @@ pub const ZK_CLI: &str = "/usr/share/zookeeper/bin/zkCli.sh";
 pub struct RealZk {
     pub addr: SocketAddr,
     pub dir: PathBuf,
+    /// The watchdog shell; it outlives this process on purpose to clean up after it.
+    pub watchdog: std::process::Child,
 }
 
 /// Panics (never skips) when the package is missing.
@@ -80,7 +82,7 @@ fn start() -> RealZk {
         kill -9 "$z" 2>/dev/null
         rm -rf "$2"
     "#;
-    Command::new("sh")
+    let watchdog = Command::new("sh")
         .arg("-c")
         .arg(script)
         .arg("watchdog")
@@ -106,5 +108,9 @@ fn start() -> RealZk {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    RealZk { addr, dir }
+    RealZk {
+        addr,
+        dir,
+        watchdog,
+    }
 }

@@ -115,6 +115,25 @@ pub fn terminate_and_wait(pids: &[u32], timeout: Duration) -> Result<Vec<u32>> {
     }
 }
 
+/// Resolves when the process is asked to stop: SIGTERM (what the `*-stop` tools send) or
+/// SIGINT (Ctrl-C in the foreground).
+pub async fn termination() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Err(e) => {
+            tracing::warn!("cannot watch for SIGTERM ({e}); only Ctrl-C stops this process");
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+    tracing::info!("shutting down");
+}
+
 /// Whether a process exists and is not a zombie.
 fn is_alive(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
@@ -135,6 +154,25 @@ mod tests {
         assert!(!runs_tool(b"java\0-cp\0kafka.Kafka\0", "server-start"));
         assert!(!runs_tool(b"", "server-start"));
         assert!(!runs_tool(b"/usr/bin/rkafka\0", "server-start"));
+    }
+
+    #[test]
+    fn servers_are_found_under_every_name_they_run_as() {
+        let tool = "zookeeper-server-start";
+        assert!(runs_tool(
+            b"/opt/rkafka\0zookeeper-server-start\0zk.properties\0",
+            tool
+        ));
+        assert!(runs_tool(
+            b"bin/zookeeper-server-start.sh\0zk.properties\0",
+            tool
+        ));
+        assert!(runs_tool(
+            b"rkafka\0zookeeper-server-start.sh\0-daemon\0",
+            tool
+        ));
+        assert!(!runs_tool(b"rkafka\0zookeeper-server-stop\0", tool));
+        assert!(!runs_tool(b"/usr/bin/vim\0zookeeper-server-start\0", tool));
     }
 
     #[test]

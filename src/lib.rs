@@ -11,7 +11,8 @@
 //! | [`daemon`]  | `-daemon` detaching and finding running servers for the `*-stop` tools |
 //! | [`coordinator`] | the ZooKeeper-protocol coordinator: tree, sessions, watches, log, server |
 //! | [`logging`] | `tracing` set-up for tools and daemons |
-//! | [`protocol`] | Kafka wire protocol, pure; `records`: RecordBatch v2, CRC32C, varints, codecs |
+//! | [`protocol`] | Kafka wire protocol, pure: codecs, frames, headers, generated messages, error codes; `records`: RecordBatch v2, CRC32C, codecs |
+//! | [`log`]     | the storage engine; so far segment file names and reading `.index`, `.timeindex`, `.txnindex`, `.snapshot` |
 
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]
@@ -21,6 +22,7 @@ pub mod config;
 pub mod coordinator;
 pub mod daemon;
 pub mod error;
+pub mod log;
 pub mod logging;
 pub mod protocol;
 pub mod types;

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use rkafka::coordinator::{Coordinator, CoordinatorSettings};
 
 mod common;
-use common::Client;
+use common::zk::Client;
 
 const CHILD_ENV: &str = "RKAFKA_ZK_CHILD_DIR";
 

@@ -12,7 +12,7 @@ use rkafka::coordinator::proto::{
 use rkafka::coordinator::{Coordinator, CoordinatorSettings};
 
 mod common;
-use common::{Client, closed, frame, read_raw};
+use common::zk::{Client, closed, frame, read_raw};
 
 fn settings(dir: &Path) -> CoordinatorSettings {
     CoordinatorSettings {

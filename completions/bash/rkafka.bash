@@ -16,6 +16,15 @@ _rkafka() {
             ",$1")
                 cmd="rkafka"
                 ;;
+            rkafka,dump-log)
+                cmd="rkafka__subcmd__dump__subcmd__log"
+                ;;
+            rkafka,zookeeper-server-start)
+                cmd="rkafka__subcmd__zookeeper__subcmd__server__subcmd__start"
+                ;;
+            rkafka,zookeeper-server-stop)
+                cmd="rkafka__subcmd__zookeeper__subcmd__server__subcmd__stop"
+                ;;
             *)
                 ;;
         esac
@@ -23,7 +32,49 @@ _rkafka() {
 
     case "${cmd}" in
         rkafka)
-            opts="-h -V --help --version"
+            opts="-h -V --help --version dump-log zookeeper-server-start zookeeper-server-stop"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dump__subcmd__log)
+            opts="-h -V --help --version dump-log zookeeper-server-start zookeeper-server-stop"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zookeeper__subcmd__server__subcmd__start)
+            opts="-h -V --help --version dump-log zookeeper-server-start zookeeper-server-stop"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zookeeper__subcmd__server__subcmd__stop)
+            opts="-h -V --help --version dump-log zookeeper-server-start zookeeper-server-stop"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

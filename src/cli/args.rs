@@ -165,6 +165,7 @@ mod tests {
                 old: "broker-list",
                 new: "bootstrap-server",
             }],
+            server: false,
         }
     }
 

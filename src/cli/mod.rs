@@ -8,7 +8,9 @@
 
 pub mod args;
 pub mod docs;
+pub mod dump_log;
 mod registry;
+pub mod zookeeper_server;
 
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
@@ -32,6 +34,8 @@ pub struct Tool {
     pub host_list_options: &'static [&'static str],
     /// Old spellings Kafka still accepted, translated with a note on stderr.
     pub renamed_options: &'static [RenamedOption],
+    /// A long-running server: logs at `info` with timestamps instead of a tool's `warn`.
+    pub server: bool,
 }
 
 /// An option spelling that Kafka deprecated but still accepted.
@@ -143,7 +147,11 @@ fn run_tool(tool: &Tool, bin_name: &str, args: Vec<OsString>) -> ExitCode {
         Ok(m) => m,
         Err(e) => return report_clap(e),
     };
-    crate::logging::init_for_tool();
+    if tool.server {
+        crate::logging::init_for_daemon();
+    } else {
+        crate::logging::init_for_tool();
+    }
     match (tool.run)(&matches) {
         Ok(()) => ExitCode::from(exit::OK),
         Err(e) => {

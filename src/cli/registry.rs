@@ -1,7 +1,35 @@
 //! The tools this build ships. A tool is listed here only once it works; `rkafka --help`,
 //! completions, man pages and `bin/` wrappers are all derived from this list.
 
-use super::Tool;
+use super::{Tool, dump_log, zookeeper_server};
 
 /// Every implemented tool, in the order `rkafka --help` lists them.
-pub static TOOLS: &[Tool] = &[];
+pub static TOOLS: &[Tool] = &[
+    Tool {
+        name: "dump-log",
+        script: "kafka-dump-log.sh",
+        command: dump_log::command,
+        run: dump_log::run,
+        host_list_options: &[],
+        renamed_options: &[],
+        server: false,
+    },
+    Tool {
+        name: "zookeeper-server-start",
+        script: "zookeeper-server-start.sh",
+        command: zookeeper_server::start_command,
+        run: zookeeper_server::run_start,
+        host_list_options: &[],
+        renamed_options: &[],
+        server: true,
+    },
+    Tool {
+        name: "zookeeper-server-stop",
+        script: "zookeeper-server-stop.sh",
+        command: zookeeper_server::stop_command,
+        run: zookeeper_server::run_stop,
+        host_list_options: &[],
+        renamed_options: &[],
+        server: false,
+    },
+];

@@ -4,7 +4,7 @@
 //! because statics are never dropped.
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
@@ -26,14 +26,6 @@ pub fn require_zookeeper() {
         Path::new(ZK_SERVER).exists() && Path::new(ZK_CLI).exists(),
         "Apache ZooKeeper is not installed ({ZK_SERVER} missing): run tests/interop/setup.sh"
     );
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A four-letter word's answer, or None if the server is not answering yet.
@@ -59,7 +51,7 @@ fn start() -> RealZk {
         .tempdir()
         .unwrap()
         .keep();
-    let port = free_port();
+    let port = super::free_port();
     let cfg = dir.join("zoo.cfg");
     std::fs::write(
         &cfg,

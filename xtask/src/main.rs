@@ -2,6 +2,9 @@
 //!
 //! `cargo xtask docs`: `bin/` wrappers, shell completions and man pages from the tool list and
 //! its clap definitions.
+//! `cargo xtask codegen`: the Kafka protocol codecs from Kafka's JSON message specs.
+
+mod codegen;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,9 +13,11 @@ fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
     let root = repo_root();
     let result = match task.as_str() {
+        #[cfg(feature = "docs")]
         "docs" => write_docs(&root),
+        "codegen" => codegen::run(&root).map_err(std::io::Error::other),
         _ => {
-            eprintln!("usage: cargo xtask docs");
+            eprintln!("usage: cargo xtask docs|codegen");
             return ExitCode::from(2);
         }
     };
@@ -32,6 +37,7 @@ fn repo_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
+#[cfg(feature = "docs")]
 fn write_docs(root: &Path) -> std::io::Result<()> {
     for dir in rkafka::cli::docs::GENERATED_DIRS {
         let dir = root.join(dir);

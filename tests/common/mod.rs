@@ -42,8 +42,8 @@ pub fn code(out: &Output) -> i32 {
     out.status.code().unwrap_or(-1)
 }
 
-pub mod zk;
 pub mod real_zk;
+pub mod zk;
 
 /// A port that was free a moment ago on 127.0.0.1 (for servers started as separate processes,
 /// which cannot report an ephemeral port back).

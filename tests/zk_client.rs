@@ -197,6 +197,10 @@ async fn check_crud(addr: SocketAddr, name: &str) {
         zk.get_data_opt("/e", false).await.unwrap().0.as_deref(),
         Some(&b""[..])
     );
+    zk.create_opt("/null", None, &open, P).await.unwrap();
+    assert_eq!(zk.get_data_opt("/null", false).await.unwrap().0, None);
+    assert!(zk.get_data("/null", false).await.unwrap().0.is_empty());
+    zk.delete("/null", -1).await.unwrap();
     // Pipelining: many requests in flight from clones of the handle, replies matched.
     let mut tasks = Vec::new();
     for i in 0..50 {
@@ -375,7 +379,7 @@ async fn check_multi(addr: SocketAddr, name: &str) {
         .multi(&[
             Op::Create {
                 path: "/m".into(),
-                data: b"x".to_vec(),
+                data: Some(b"x".to_vec()),
                 acl: open.clone(),
                 mode: P,
             },
@@ -390,7 +394,7 @@ async fn check_multi(addr: SocketAddr, name: &str) {
             },
             Op::Create {
                 path: "/m/s-".into(),
-                data: vec![],
+                data: None,
                 acl: open.clone(),
                 mode: CreateMode::PersistentSequential,
             },
@@ -411,7 +415,7 @@ async fn check_multi(addr: SocketAddr, name: &str) {
         .multi(&[
             Op::Create {
                 path: "/m2".into(),
-                data: vec![],
+                data: None,
                 acl: open.clone(),
                 mode: P,
             },

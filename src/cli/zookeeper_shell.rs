@@ -25,7 +25,7 @@ use self::format::{acl_text, error_text, list_text, stat_json, stat_text};
 use self::parse::{ShellCmd, help_text, split_line};
 use crate::coordinator::client::state::ConnectString;
 use crate::coordinator::client::{
-    ClientConfig, CreateMode, EventKind, Events, KeeperState, Op, WatchedEvent, ZkClient, ZkError,
+    ClientConfig, EventKind, Events, KeeperState, Op, WatchedEvent, ZkClient, ZkError,
 };
 use crate::error::{Error, Result, exit};
 
@@ -313,17 +313,10 @@ impl Shell {
                 mode,
                 ttl,
             } => {
-                let bytes = data.unwrap_or_default();
+                let data = data.as_deref().map(str::as_bytes);
                 let created = match ttl {
-                    Some(t) => {
-                        zk.create_ttl(&path, bytes.as_bytes(), &acl, mode, t)
-                            .await?
-                            .0
-                    }
-                    None if mode == CreateMode::Container => {
-                        zk.create2(&path, bytes.as_bytes(), &acl, mode).await?.0
-                    }
-                    None => zk.create(&path, bytes.as_bytes(), &acl, mode).await?,
+                    Some(t) => zk.create_ttl(&path, data, &acl, mode, t).await?.0,
+                    None => zk.create_opt(&path, data, &acl, mode).await?,
                 };
                 // zkCli reports creations on stderr.
                 eprintln!("Created {created}");

@@ -215,7 +215,8 @@ impl WatchedEvent {
 pub enum Op {
     Create {
         path: String,
-        data: Vec<u8>,
+        /// None stores null (as Kafka's broker registration does).
+        data: Option<Vec<u8>>,
         acl: Vec<Acl>,
         mode: CreateMode,
     },
@@ -302,7 +303,7 @@ pub fn create_flags(mode: CreateMode) -> i32 {
 pub fn create_body(
     opcode: i32,
     path: &str,
-    data: &[u8],
+    data: Option<&[u8]>,
     acl: &[Acl],
     mode: CreateMode,
     ttl: i64,
@@ -311,7 +312,7 @@ pub fn create_body(
     WriteOp::Create(CreateReq {
         op: opcode,
         path: path.to_string(),
-        data: Some(data.to_vec()),
+        data: data.map(<[u8]>::to_vec),
         acl: acl.to_vec(),
         flags: create_flags(mode),
         ttl,
@@ -384,7 +385,7 @@ pub fn multi_body(ops: &[Op]) -> Vec<u8> {
             } => WriteOp::Create(CreateReq {
                 op: create_opcode(*mode, false),
                 path: path.clone(),
-                data: Some(data.clone()),
+                data: data.clone(),
                 acl: acl.clone(),
                 flags: create_flags(*mode),
                 ttl: -1,

@@ -308,6 +308,21 @@ impl ZkClient {
         acl: &[Acl],
         mode: CreateMode,
     ) -> Result<String, ZkError> {
+        Ok(self
+            .create_full(path, Some(data), acl, mode, -1, false)
+            .await?
+            .0)
+    }
+
+    /// Like [`ZkClient::create`], but `None` stores null data (zkCli's `create /p` and
+    /// Kafka's broker registration do this); getData then returns no payload at all.
+    pub async fn create_opt(
+        &self,
+        path: &str,
+        data: Option<&[u8]>,
+        acl: &[Acl],
+        mode: CreateMode,
+    ) -> Result<String, ZkError> {
         Ok(self.create_full(path, data, acl, mode, -1, false).await?.0)
     }
 
@@ -319,7 +334,9 @@ impl ZkClient {
         acl: &[Acl],
         mode: CreateMode,
     ) -> Result<(String, Stat), ZkError> {
-        let (p, s) = self.create_full(path, data, acl, mode, -1, true).await?;
+        let (p, s) = self
+            .create_full(path, Some(data), acl, mode, -1, true)
+            .await?;
         Ok((p, s.unwrap_or_default()))
     }
 
@@ -329,7 +346,7 @@ impl ZkClient {
     pub async fn create_ttl(
         &self,
         path: &str,
-        data: &[u8],
+        data: Option<&[u8]>,
         acl: &[Acl],
         mode: CreateMode,
         ttl_ms: i64,
@@ -348,7 +365,7 @@ impl ZkClient {
     async fn create_full(
         &self,
         path: &str,
-        data: &[u8],
+        data: Option<&[u8]>,
         acl: &[Acl],
         mode: CreateMode,
         ttl: i64,

@@ -601,6 +601,36 @@ async fn check_expiry(addr: SocketAddr, name: &str) {
     other.close().await.unwrap();
 }
 
+async fn check_pings_keep_idle_sessions(addr: SocketAddr, name: &str) {
+    let (setup, _e) = chrooted(addr, name).await;
+    setup.close().await.unwrap();
+    let (zk, mut ev) = ZkClient::connect(cfg(&format!("{addr}/{name}"), 1000))
+        .await
+        .unwrap();
+    let sid = zk.session().session_id;
+    assert!(zk.session().negotiated_timeout_ms <= 1000);
+    zk.create("/eph", b"", &Acl::open_unsafe(), CreateMode::Ephemeral)
+        .await
+        .unwrap();
+    // Idle for well over the session timeout: only pings keep the session.
+    tokio::time::sleep(Duration::from_millis(3000)).await;
+    let st = zk
+        .exists("/eph", false)
+        .await
+        .unwrap()
+        .expect("ephemeral kept");
+    assert_eq!(st.ephemeral_owner, sid);
+    assert_eq!(zk.session().session_id, sid);
+    while let Some(e) = ev.try_recv() {
+        assert_ne!(
+            e.state,
+            KeeperState::Disconnected,
+            "no reconnect while idle"
+        );
+    }
+    zk.close().await.unwrap();
+}
+
 macro_rules! on_both {
     ($check:ident, $rk:ident, $real:ident) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -627,6 +657,11 @@ on_both!(check_watches, watches_rkafka, watches_zookeeper);
 on_both!(check_multi, multi_rkafka, multi_zookeeper);
 on_both!(check_resume, resume_rkafka, resume_zookeeper);
 on_both!(check_expiry, expiry_rkafka, expiry_zookeeper);
+on_both!(
+    check_pings_keep_idle_sessions,
+    pings_rkafka,
+    pings_zookeeper
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fails_over_to_a_live_host_and_reports_unreachable_ensembles() {

@@ -310,3 +310,40 @@ fn real_zkcli_against_rkafka() {
     // rkafka's shell sees the same tree.
     assert_eq!(ok(a, &["ls", "/"]), "[zookeeper]\n");
 }
+
+/// On a terminal (a pty from util-linux's `script`), the shell shows zkCli's prompt with the
+/// server, the state and a command counter, and prints watch events as they fire.
+#[test]
+fn prompt_on_a_terminal() {
+    let s = rkafka_server();
+    let mut child = Command::new("script")
+        .args([
+            "-qec",
+            &format!("{} zookeeper-shell {}", rkafka_bin().display(), s.addr),
+            "/dev/null",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("util-linux script runs");
+    let mut input = child.stdin.take().unwrap();
+    let pause = || std::thread::sleep(std::time::Duration::from_millis(400));
+    pause();
+    for line in ["create /t one", "get -w /t", "set /t two", "quit"] {
+        input.write_all(format!("{line}\n").as_bytes()).unwrap();
+        pause();
+    }
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    let text = stdout(&out).replace('\r', "");
+    let prompt0 = format!("[zk: {}(CONNECTED) 0] ", s.addr);
+    let prompt3 = format!("[zk: {}(CONNECTED) 3] ", s.addr);
+    assert!(text.contains(&prompt0), "{text}");
+    assert!(text.contains(&prompt3), "{text}");
+    assert!(
+        text.contains("WatchedEvent state:SyncConnected type:NodeDataChanged path:/t"),
+        "{text}"
+    );
+    assert!(text.contains("\none\n"), "{text}");
+}

@@ -440,6 +440,10 @@ impl Shell {
         let mut failed = false;
         loop {
             if interactive {
+                // Events that already arrived (the connection's) come before the prompt.
+                while let Some(e) = events.try_recv() {
+                    print(&event_text(&e)).map_err(Error::Output)?;
+                }
                 let state = match self.zk.state() {
                     KeeperState::SyncConnected => "CONNECTED",
                     KeeperState::Disconnected => "CONNECTING",

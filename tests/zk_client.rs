@@ -682,3 +682,93 @@ async fn fails_over_to_a_live_host_and_reports_unreachable_ensembles() {
         Some(ZkError::ConnectionLoss)
     );
 }
+
+/// A fake server speaking just enough of the protocol: it accepts sessions, then answers
+/// every request with the xid `reply_xid` picks (or not at all when it returns None).
+async fn fake_server(
+    reply_xid: fn(i32) -> Option<i32>,
+) -> (SocketAddr, Arc<std::sync::atomic::AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let sessions = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = sessions.clone();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            count.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let len = s.read_i32().await.unwrap();
+                let mut req = vec![0u8; len as usize];
+                s.read_exact(&mut req).await.unwrap();
+                let mut w = rkafka::coordinator::proto::Writer::new();
+                rkafka::coordinator::proto::ConnectResponse {
+                    timeout_ms: 10_000,
+                    session_id: 0x42,
+                    passwd: [7; 16],
+                    read_only: Some(false),
+                }
+                .write(&mut w);
+                let mut frame = (w.buf.len() as i32).to_be_bytes().to_vec();
+                frame.extend_from_slice(&w.buf);
+                s.write_all(&frame).await.unwrap();
+                loop {
+                    let Ok(len) = s.read_i32().await else { return };
+                    let mut req = vec![0u8; len as usize];
+                    if s.read_exact(&mut req).await.is_err() {
+                        return;
+                    }
+                    let xid = i32::from_be_bytes([req[0], req[1], req[2], req[3]]);
+                    if let Some(x) = reply_xid(xid) {
+                        let mut w = rkafka::coordinator::proto::Writer::new();
+                        w.i32(16).i32(x).i64(1).i32(-101);
+                        if s.write_all(&w.buf).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    (addr, sessions)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_server_times_requests_out() {
+    let (addr, _) = fake_server(|xid| (xid == -2).then_some(-2)).await;
+    let mut c = cfg(&addr.to_string(), 10_000);
+    c.request_timeout = Duration::from_millis(300);
+    let (zk, _e) = ZkClient::connect(c).await.unwrap();
+    assert_eq!(zk.session().session_id, 0x42);
+    let started = std::time::Instant::now();
+    assert_eq!(
+        zk.get_data("/a", false).await,
+        Err(ZkError::OperationTimeout)
+    );
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_out_of_order_reply_drops_the_connection() {
+    // Replies carry the wrong xid: the client must not hand them to the wrong caller.
+    let (addr, sessions) = fake_server(|xid| Some(if xid > 0 { xid + 1000 } else { xid })).await;
+    let (zk, mut ev) = ZkClient::connect(cfg(&addr.to_string(), 10_000))
+        .await
+        .unwrap();
+    assert_eq!(zk.get_data("/a", false).await, Err(ZkError::ConnectionLoss));
+    wait_state(&mut ev, KeeperState::Disconnected, Duration::from_secs(5)).await;
+    wait_state(&mut ev, KeeperState::SyncConnected, Duration::from_secs(5)).await;
+    assert!(sessions.load(Ordering::SeqCst) >= 2, "reconnected");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fake_server_answers_well_formed_replies() {
+    // Control for the two tests above: with matching xids the reply reaches its caller.
+    let (addr, _) = fake_server(Some).await;
+    let (zk, _e) = ZkClient::connect(cfg(&addr.to_string(), 10_000))
+        .await
+        .unwrap();
+    assert_eq!(
+        zk.get_data("/a", false).await,
+        Err(ZkError::NoNode { path: "/a".into() })
+    );
+}

@@ -9,7 +9,7 @@
 //! | [`config`]  | Java `.properties` parsing, Kafka/ZooKeeper key tables, `--override` layering |
 //! | [`cli`]     | multi-call dispatch, Kafka's command-line habits, one module per tool, docs |
 //! | [`daemon`]  | `-daemon` detaching and finding running servers for the `*-stop` tools |
-//! | [`coordinator`] | the ZooKeeper-protocol coordinator: tree, sessions, watches, log, server |
+//! | [`coordinator`] | the ZooKeeper-protocol coordinator: tree, sessions, watches, log, server; the async client |
 //! | [`logging`] | `tracing` set-up for tools and daemons |
 //! | [`protocol`] | Kafka wire protocol, pure: codecs, frames, headers, generated messages, error codes; `records`: RecordBatch v2, CRC32C, codecs |
 //! | [`log`]     | the storage engine; so far segment file names and reading `.index`, `.timeindex`, `.txnindex`, `.snapshot` |

@@ -25,6 +25,9 @@ _rkafka() {
             rkafka,zookeeper-server-stop)
                 cmd="rkafka__subcmd__zookeeper__subcmd__server__subcmd__stop"
                 ;;
+            rkafka,zookeeper-shell)
+                cmd="rkafka__subcmd__zookeeper__subcmd__shell"
+                ;;
             *)
                 ;;
         esac
@@ -32,7 +35,7 @@ _rkafka() {
 
     case "${cmd}" in
         rkafka)
-            opts="-h -V --help --version dump-log zookeeper-server-start zookeeper-server-stop"
+            opts="-h -V --help --version dump-log zookeeper-server-start zookeeper-server-stop zookeeper-shell"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -46,7 +49,7 @@ _rkafka() {
             return 0
             ;;
         dump__subcmd__log)
-            opts="-h -V --help --version dump-log zookeeper-server-start zookeeper-server-stop"
+            opts="-h -V --help --version dump-log zookeeper-server-start zookeeper-server-stop zookeeper-shell"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -60,7 +63,7 @@ _rkafka() {
             return 0
             ;;
         zookeeper__subcmd__server__subcmd__start)
-            opts="-h -V --help --version dump-log zookeeper-server-start zookeeper-server-stop"
+            opts="-h -V --help --version dump-log zookeeper-server-start zookeeper-server-stop zookeeper-shell"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -74,7 +77,21 @@ _rkafka() {
             return 0
             ;;
         zookeeper__subcmd__server__subcmd__stop)
-            opts="-h -V --help --version dump-log zookeeper-server-start zookeeper-server-stop"
+            opts="-h -V --help --version dump-log zookeeper-server-start zookeeper-server-stop zookeeper-shell"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zookeeper__subcmd__shell)
+            opts="-h -V --help --version dump-log zookeeper-server-start zookeeper-server-stop zookeeper-shell"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

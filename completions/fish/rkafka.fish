@@ -29,6 +29,7 @@ complete -c rkafka -n "__fish_rkafka_needs_command" -s V -l version -d 'Print ve
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "dump-log" -d 'Print the contents of log segments and their indexes [kafka-dump-log.sh]'
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "zookeeper-server-start" -d 'Start rkafka\'s ZooKeeper-compatible coordinator [zookeeper-server-start.sh]'
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "zookeeper-server-stop" -d 'Stop the coordinators started by zookeeper-server-start on this machine [zookeeper-server-stop.sh]'
+complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "zookeeper-shell" -d 'Run ZooKeeper shell (zkCli) commands against a ZooKeeper ensemble [zookeeper-shell.sh]'
 complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -l files -d 'REQUIRED: the comma separated list of data and index log files to be dumped' -r
 complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -l max-message-size -d 'Size of the largest message, in bytes (bounds the batch read to verify an index entry)' -r
 complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -l max-bytes -d 'Read at most this many bytes of each .log file, instead of the whole file' -r
@@ -49,3 +50,7 @@ complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-server-start" -s
 complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-server-start" -s V -l version -d 'Print version'
 complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-server-stop" -s h -l help -d 'Print help'
 complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-server-stop" -s V -l version -d 'Print version'
+complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-shell" -l output -d 'Output format for ls, get and stat: zkCli\'s text or JSON' -r -f -a "text\t'zkCli\'s text'
+json\t'One JSON object per command'"
+complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-shell" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-shell" -s V -l version -d 'Print version'

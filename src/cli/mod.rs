@@ -11,6 +11,7 @@ pub mod docs;
 pub mod dump_log;
 mod registry;
 pub mod zookeeper_server;
+pub mod zookeeper_shell;
 
 use std::ffi::{OsStr, OsString};
 use std::io::Write;

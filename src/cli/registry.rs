@@ -1,7 +1,7 @@
 //! The tools this build ships. A tool is listed here only once it works; `rkafka --help`,
 //! completions, man pages and `bin/` wrappers are all derived from this list.
 
-use super::{Tool, dump_log, zookeeper_server};
+use super::{Tool, dump_log, zookeeper_server, zookeeper_shell};
 
 /// Every implemented tool, in the order `rkafka --help` lists them.
 pub static TOOLS: &[Tool] = &[
@@ -28,6 +28,15 @@ pub static TOOLS: &[Tool] = &[
         script: "zookeeper-server-stop.sh",
         command: zookeeper_server::stop_command,
         run: zookeeper_server::run_stop,
+        host_list_options: &[],
+        renamed_options: &[],
+        server: false,
+    },
+    Tool {
+        name: "zookeeper-shell",
+        script: "zookeeper-shell.sh",
+        command: zookeeper_shell::command,
+        run: zookeeper_shell::run,
         host_list_options: &[],
         renamed_options: &[],
         server: false,

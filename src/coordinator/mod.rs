@@ -10,7 +10,9 @@
 //! | `four_letter` | the four-letter words and their whitelist |
 //! | [`store`]    | write-ahead transaction log, snapshots, replay |
 //! | [`server`]   | the tokio adaptor: connections, handshake, four-letter words, limits |
+//! | [`client`]   | the async client brokers and tools use (sessions, reconnect, watches, chroot) |
 
+pub mod client;
 pub mod engine;
 mod four_letter;
 pub mod proto;

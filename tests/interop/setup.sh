@@ -7,6 +7,8 @@ set -euo pipefail
 need_apt=()
 command -v kcat >/dev/null 2>&1 || need_apt+=(kcat)
 [ -x /usr/share/zookeeper/bin/zkCli.sh ] || need_apt+=(zookeeper)
+command -v java >/dev/null 2>&1 || need_apt+=(default-jre-headless)
+command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: apt-get install ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -23,4 +25,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: pip install ${missing[*]}"
   python3 -m pip install -q --disable-pip-version-check "${missing[@]}"
 fi
-echo "setup: peers ready (kcat, zookeeper, ${python_packages[*]})"
+# Real Apache Kafka (3.9 and 4.x jars) into ${RKAFKA_PEERS:-$HOME/.cache/rkafka-peers}.
+"$(dirname "$0")/kafka/install.sh"
+echo "setup: peers ready (kcat, zookeeper, kafka, ${python_packages[*]})"

@@ -42,6 +42,7 @@ pub fn code(out: &Output) -> i32 {
     out.status.code().unwrap_or(-1)
 }
 
+pub mod kafka;
 pub mod zk;
 
 /// A port that was free a moment ago on 127.0.0.1 (for servers started as separate processes,

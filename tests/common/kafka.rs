@@ -7,7 +7,8 @@
 //! A JVM takes seconds to start, so tests that can share a broker share it within one test.
 //! The broker's output goes to `kafka.out` in its temporary directory; a test that panics
 //! while a broker is alive gets the tail of that file on stderr. `RKAFKA_KAFKA_LOG=INFO` (or
-//! DEBUG) raises Kafka's log level from WARN.
+//! DEBUG) raises Kafka's log level from WARN; `RKAFKA_KAFKA_KEEP=1` keeps the broker's
+//! directory (server.properties, data, kafka.out) after the test.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -234,17 +235,7 @@ impl KafkaBroker {
     }
 
     fn launch(version: KafkaVersion, dir: tempfile::TempDir, port: u16, config: &Path) -> Self {
-        let out = std::fs::File::create(dir.path().join("kafka.out")).expect("kafka.out");
-        let err = out.try_clone().expect("dup kafka.out");
-        let child = version
-            .java(512)
-            .arg("kafka.Kafka")
-            .arg(config)
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .spawn()
-            .expect("java starts (is a JRE installed? run tests/interop/setup.sh)");
+        let child = spawn_broker(version, dir.path(), config);
         let mut broker = KafkaBroker {
             version,
             port,
@@ -253,6 +244,47 @@ impl KafkaBroker {
         };
         broker.wait_ready(Duration::from_secs(60));
         broker
+    }
+
+    /// Stops the broker as `kafka-server-stop.sh` does (SIGTERM: controlled shutdown, clean
+    /// log close) and waits up to `timeout` for it to exit; panics if it does not.
+    pub fn stop(&mut self, timeout: Duration) -> std::process::ExitStatus {
+        let pid = nix::unistd::Pid::from_raw(i32::try_from(self.child.id()).expect("pid"));
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("SIGTERM");
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "Kafka did not stop within {timeout:?} of SIGTERM:\n{}",
+                tail(&self.output(), 60)
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Stops the broker ([`Self::stop`]) and starts it again on the same configuration and
+    /// data, waiting until it is ready.
+    pub fn restart(&mut self) {
+        let status = self.stop(Duration::from_secs(60));
+        // The JVM reports death by SIGTERM (143) after running Kafka's shutdown hook; the
+        // clean-shutdown marker in the log dir says the hook finished.
+        assert!(
+            matches!(status.code(), Some(0 | 143)),
+            "Kafka exit status on SIGTERM: {status}"
+        );
+        let marker = self.dir.path().join("data/.kafka_cleanshutdown");
+        assert!(
+            marker.exists(),
+            "Kafka did not shut down cleanly (no {}):\n{}",
+            marker.display(),
+            tail(&self.output(), 60)
+        );
+        let config = self.dir.path().join("server.properties");
+        self.child = spawn_broker(self.version, self.dir.path(), &config);
+        self.wait_ready(Duration::from_secs(60));
     }
 
     /// `127.0.0.1:PORT`, for `--bootstrap-server` and `kcat -b`.
@@ -273,6 +305,31 @@ impl KafkaBroker {
     /// One Metadata v4 round trip for the given topics (`None`: all topics).
     pub fn metadata(&self, topics: Option<&[&str]>) -> std::io::Result<MetadataResponse> {
         metadata(&self.bootstrap(), topics)
+    }
+
+    /// Waits until Metadata shows `topic` with `partitions` partitions, each with a leader;
+    /// panics with the last answer after `timeout`.
+    pub fn wait_for_topic(&self, topic: &str, partitions: usize, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let meta = self.metadata(Some(&[topic]));
+            if let Ok(m) = &meta {
+                if m.topics.len() == 1
+                    && m.topics[0].error_code == 0
+                    && m.topics[0].partitions.len() == partitions
+                    && m.topics[0].partitions.iter().all(|p| p.leader_id >= 0)
+                {
+                    return;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "topic {topic} did not get {partitions} led partitions within {timeout:?}: \
+                 {meta:?}\n{}",
+                tail(&self.output(), 60)
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     /// Polls Metadata until the broker lists itself and names a controller; panics with the
@@ -316,7 +373,31 @@ impl Drop for KafkaBroker {
                 tail(&self.output(), 60)
             );
         }
+        if std::env::var_os("RKAFKA_KAFKA_KEEP").is_some() {
+            // Leave the directory (config, data, kafka.out) for a post-mortem.
+            let kept = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temp dir"));
+            eprintln!("Kafka directory kept: {}", kept.keep().display());
+        }
     }
+}
+
+/// Starts `kafka.Kafka config` with its output appended to `<dir>/kafka.out`.
+fn spawn_broker(version: KafkaVersion, dir: &Path, config: &Path) -> Child {
+    let out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("kafka.out"))
+        .expect("kafka.out");
+    let err = out.try_clone().expect("dup kafka.out");
+    version
+        .java(512)
+        .arg("kafka.Kafka")
+        .arg(config)
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .spawn()
+        .expect("java starts (is a JRE installed? run tests/interop/setup.sh)")
 }
 
 /// Broker settings shared by both modes: one replica for the internal topics, no rebalance

@@ -1,10 +1,13 @@
-//! The real-Kafka test harness (tests/common/kafka.rs) against real Kafka 4.x in KRaft mode:
-//! Kafka's own TopicCommand creates and describes a topic, kcat produces and consumes it.
-//! Kafka 3.9 is covered by kafka_on_rkafka_coordinator.rs (ZooKeeper mode).
+//! The real-Kafka test harness (tests/common/kafka.rs) in KRaft mode: Kafka 4.x with Kafka's
+//! own TopicCommand and kcat, Kafka 3.9 with Kafka's console producer and consumer (and kcat
+//! reading what the Java producer wrote). Kafka 3.9 in ZooKeeper mode is covered by
+//! kafka_on_rkafka_coordinator.rs.
 
 mod common;
 
-use common::kafka::{KafkaBroker, KafkaVersion, TOPIC_COMMAND, kafka_tool_ok, kcat_ok};
+use common::kafka::{
+    CONSOLE_CONSUMER, KafkaBroker, KafkaVersion, TOPIC_COMMAND, kafka_tool_ok, kcat_ok,
+};
 
 #[test]
 fn kafka_4_kraft_broker_serves_topic_command_and_kcat() {
@@ -62,4 +65,89 @@ fn kafka_4_kraft_broker_serves_topic_command_and_kcat() {
         String::from_utf8_lossy(&consumed.stdout),
         "one\ntwo\nthree\n"
     );
+}
+
+#[test]
+fn kafka_3_9_kraft_broker_serves_the_java_console_tools() {
+    let version = KafkaVersion::V3_9;
+    let broker = KafkaBroker::start_kraft(version);
+    let bootstrap = broker.bootstrap();
+    // The topic is auto-created by the producer's first Metadata request.
+    kafka_tool_ok(
+        version,
+        version.console_producer(),
+        &[
+            "--bootstrap-server",
+            &bootstrap,
+            "--topic",
+            "console",
+            "--compression-codec",
+            "zstd",
+            "--property",
+            "parse.key=true",
+            "--property",
+            "key.separator=:",
+        ],
+        b"k1:v1\nk2:v2\nk3:v3\n",
+    );
+    let consumed = kafka_tool_ok(
+        version,
+        CONSOLE_CONSUMER,
+        &[
+            "--bootstrap-server",
+            &bootstrap,
+            "--topic",
+            "console",
+            "--from-beginning",
+            "--max-messages",
+            "3",
+            "--property",
+            "print.key=true",
+            "--property",
+            "key.separator=:",
+        ],
+        b"",
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&consumed.stdout),
+        "k1:v1\nk2:v2\nk3:v3\n"
+    );
+    let read = kcat_ok(
+        &[
+            "-b",
+            &bootstrap,
+            "-C",
+            "-t",
+            "console",
+            "-o",
+            "beginning",
+            "-e",
+            "-q",
+            "-K",
+            ":",
+        ],
+        b"",
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&read.stdout),
+        "k1:v1\nk2:v2\nk3:v3\n"
+    );
+}
+
+#[test]
+fn missing_jars_name_the_setup_script() {
+    let empty = tempfile::tempdir().unwrap();
+    for version in [KafkaVersion::V3_9, KafkaVersion::V4] {
+        let err = version.libs_in(empty.path()).unwrap_err();
+        assert!(err.contains("tests/interop/setup.sh"), "{err}");
+        assert!(err.contains(version.version()), "{err}");
+        // the installed jars are found where install.sh puts them
+        let libs = version.libs();
+        assert!(libs.join(".complete").exists());
+        assert!(
+            std::fs::read_dir(&libs).unwrap().count() > 50,
+            "{}",
+            libs.display()
+        );
+    }
 }

@@ -49,18 +49,23 @@ impl KafkaVersion {
 
     /// The directory holding this version's jars; panics (with the fix) when they are missing.
     pub fn libs(self) -> PathBuf {
-        let libs = peers_dir()
-            .join(format!("kafka-{}", self.version()))
-            .join("libs");
-        assert!(
-            libs.join(".complete").exists(),
+        self.libs_in(&peers_dir()).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// This version's jar directory under the peers directory `peers`, or a message saying
+    /// how to install it.
+    pub fn libs_in(self, peers: &Path) -> Result<PathBuf, String> {
+        let libs = peers.join(format!("kafka-{}", self.version())).join("libs");
+        if libs.join(".complete").exists() {
+            return Ok(libs);
+        }
+        Err(format!(
             "Apache Kafka {} jars are not installed at {}: run tests/interop/setup.sh \
              (or tests/interop/kafka/install.sh {})",
             self.version(),
             libs.display(),
             self.version()
-        );
-        libs
+        ))
     }
 
     /// A `java` command with this version's class path, a bounded heap and the quiet test

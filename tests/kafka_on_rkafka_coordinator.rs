@@ -1,78 +1,73 @@
 //! A real Kafka 3.9 broker in ZooKeeper mode on rkafka's coordinator: the broker registers
 //! (/brokers/ids/0), wins /controller, creates a topic for Kafka's own TopicCommand, and
-//! serves kcat's produce and consume. Everything Kafka keeps in ZooKeeper (cluster id, broker
-//! registration, controller election, topic assignment, partition state, ISR changes) goes
-//! through rkafka's coordinator here.
+//! serves kcat's produce and consume, a kcat consumer group whose offsets Kafka's
+//! ConsumerGroupCommand reads back, and a clean restart. Everything Kafka keeps in ZooKeeper
+//! (cluster id, broker registration, controller election, topic assignment, partition state,
+//! __consumer_offsets creation, session close on shutdown) goes through rkafka's coordinator,
+//! and the znodes are read back over the ZooKeeper protocol.
 
 mod common;
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::kafka::{
-    CONSUMER_GROUP_COMMAND, KafkaBroker, KafkaVersion, TOPIC_COMMAND, kafka_tool_ok, kcat_ok, tail,
+    CONSUMER_GROUP_COMMAND, KafkaBroker, KafkaVersion, TOPIC_COMMAND, kafka_tool_ok, kcat_ok,
 };
-use common::{KillOnDrop, four_letter_word, free_port, rkafka_bin, wait_until};
+use rkafka::coordinator::{Coordinator, CoordinatorSettings};
 
-/// rkafka's coordinator as a separate process (`rkafka zookeeper-server-start`), its log in
-/// `<dir>/coordinator.log` (level from RKAFKA_LOG, default info).
-struct CoordinatorProcess {
+/// rkafka's coordinator, in-process on an ephemeral port with ZooKeeper's default timing
+/// (tickTime 3000: Kafka's 18 s session timeout fits). In-process rather than as
+/// `rkafka zookeeper-server-start`, because `zookeeper-server-stop` (run by other test suites
+/// on the same machine) stops every coordinator process it finds. `RKAFKA_LOG=debug` shows
+/// its log on stderr.
+struct InProcessCoordinator {
+    runtime: tokio::runtime::Runtime,
+    server: Option<Coordinator>,
     port: u16,
-    log: std::path::PathBuf,
-    _child: KillOnDrop,
 }
 
-impl CoordinatorProcess {
-    fn start(dir: &std::path::Path) -> CoordinatorProcess {
-        let port = free_port();
-        let config = dir.join("zookeeper.properties");
-        std::fs::write(
-            &config,
-            format!(
-                "dataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\nmaxClientCnxns=0\n\
-                 admin.enableServer=false\n4lw.commands.whitelist=*\n",
-                dir.join("zk-data").display()
-            ),
-        )
-        .unwrap();
-        let log = dir.join("coordinator.log");
-        let out = std::fs::File::create(&log).unwrap();
-        let child = Command::new(rkafka_bin())
-            .arg("zookeeper-server-start")
-            .arg(&config)
-            .env(
-                "RKAFKA_LOG",
-                std::env::var("RKAFKA_LOG").unwrap_or_else(|_| "info".to_owned()),
-            )
-            .stdin(Stdio::null())
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .spawn()
+impl InProcessCoordinator {
+    fn start(dir: &std::path::Path) -> InProcessCoordinator {
+        if let Ok(filter) = std::env::var("RKAFKA_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_writer(std::io::stderr)
+                .try_init();
+        }
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
             .unwrap();
-        let coordinator = CoordinatorProcess {
-            port,
-            log,
-            _child: KillOnDrop(child),
+        let settings = CoordinatorSettings {
+            data_dir: dir.join("zk-data"),
+            client_addr: "127.0.0.1:0".parse().unwrap(),
+            max_client_cnxns: 0,
+            four_letter_whitelist: vec!["*".into()],
+            ..CoordinatorSettings::default()
         };
-        assert!(
-            wait_until(Duration::from_secs(10), || four_letter_word(port, "ruok")
-                .as_deref()
-                == Some("imok")),
-            "the coordinator did not answer ruok:\n{}",
-            coordinator.log_tail()
-        );
-        coordinator
+        let server = runtime.block_on(Coordinator::start(settings)).unwrap();
+        let port = server.local_addr().port();
+        InProcessCoordinator {
+            runtime,
+            server: Some(server),
+            port,
+        }
     }
+}
 
-    fn log_tail(&self) -> String {
-        tail(&std::fs::read_to_string(&self.log).unwrap_or_default(), 60)
+impl Drop for InProcessCoordinator {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            let _ = self.runtime.block_on(server.shutdown());
+        }
     }
 }
 
 #[test]
 fn kafka_3_9_runs_on_rkafka_coordinator() {
     let dir = tempfile::tempdir().unwrap();
-    let coordinator = CoordinatorProcess::start(dir.path());
+    let coordinator = InProcessCoordinator::start(dir.path());
     let connect = format!("127.0.0.1:{}/kafka", coordinator.port);
     // Few __consumer_offsets partitions: the controller creates each one's state znode.
     let mut broker = KafkaBroker::start_zk_with(
@@ -149,9 +144,10 @@ fn kafka_3_9_runs_on_rkafka_coordinator() {
     let consumed = String::from_utf8(consumed.stdout).unwrap();
     assert_eq!(consumed.lines().collect::<Vec<_>>(), lines);
 
-    // What Kafka keeps in the coordinator, read back over the ZooKeeper protocol.
-    let mut zk =
-        common::zk::Client::connect(format!("127.0.0.1:{}", coordinator.port).parse().unwrap());
+    // What Kafka keeps in the coordinator, read back over the ZooKeeper protocol. The test's
+    // client does not ping, so each phase opens a new session (6 s timeout).
+    let zk_addr: std::net::SocketAddr = ([127, 0, 0, 1], coordinator.port).into();
+    let mut zk = common::zk::Client::connect(zk_addr);
     let (registration, stat) = zk.get("/kafka/brokers/ids/0", false).unwrap();
     let registration = String::from_utf8(registration).unwrap();
     assert!(
@@ -209,6 +205,7 @@ fn kafka_3_9_runs_on_rkafka_coordinator() {
     let mut want = lines.clone();
     want.sort();
     assert_eq!(got, want);
+    let mut zk = common::zk::Client::connect(zk_addr);
     let offsets = zk.get("/kafka/brokers/topics/__consumer_offsets", false);
     assert!(
         offsets.is_ok(),
@@ -242,6 +239,7 @@ fn kafka_3_9_runs_on_rkafka_coordinator() {
     // session registers again and wins the controller election again, the data is still there.
     let (_, before) = zk.get("/kafka/brokers/ids/0", false).unwrap();
     broker.restart();
+    let mut zk = common::zk::Client::connect(zk_addr);
     let (_, after) = zk.get("/kafka/brokers/ids/0", false).unwrap();
     assert_ne!(
         after.ephemeral_owner, before.ephemeral_owner,

@@ -241,8 +241,9 @@ def scenarios(proxy, bootstrap, libs, log4j):
     label("python", b"golden-py")
     from kafka import KafkaConsumer, KafkaProducer, TopicPartition
     from kafka.structs import OffsetAndMetadata
+    # linger so that the three records travel as one batch
     producer = KafkaProducer(bootstrap_servers=bootstrap, client_id="golden-python",
-                             compression_type="gzip")
+                             compression_type="gzip", linger_ms=500)
     for i in range(3):
         producer.send("golden-py", key=b"py-%d" % i, value=padded(b"python", i), partition=0)
     producer.flush()

@@ -151,3 +151,15 @@ fn missing_jars_name_the_setup_script() {
         );
     }
 }
+
+#[test]
+fn a_hanging_tool_is_killed_not_waited_for() {
+    let started = std::time::Instant::now();
+    let mut cmd = std::process::Command::new("sh");
+    cmd.args(["-c", "echo before; sleep 30; echo after"]);
+    let out = common::kafka::run_bounded(cmd, b"", std::time::Duration::from_millis(500));
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert!(!out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "before\n");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("killed after"));
+}

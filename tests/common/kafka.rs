@@ -116,24 +116,9 @@ pub const CONSUMER_GROUP_COMMAND: &str =
 /// Runs one of Kafka's Java tools (`java -cp libs/* CLASS ARGS`) to completion, feeding it
 /// `stdin`, and returns its output. The JVM gets 256 MiB.
 pub fn kafka_tool(version: KafkaVersion, class: &str, args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = version
-        .java(256)
-        .arg(class)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("java starts (is a JRE installed? run tests/interop/setup.sh)");
-    let mut input = child.stdin.take().expect("piped stdin");
-    let data = stdin.to_vec();
-    // A writer thread, so a tool that talks before reading cannot deadlock on full pipes.
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(&data);
-    });
-    let out = child.wait_with_output().expect("java tool output");
-    let _ = writer.join();
-    out
+    let mut cmd = version.java(256);
+    cmd.arg(class).args(args);
+    run_bounded(cmd, stdin, TOOL_TIMEOUT)
 }
 
 /// Like [`kafka_tool`], panicking with the tool's output unless it exits 0.
@@ -510,21 +495,67 @@ pub fn tail(text: &str, lines: usize) -> String {
 
 /// Runs `kcat ARGS` to completion with `stdin` and returns its output.
 pub fn kcat(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new("kcat")
-        .args(args)
+    let mut cmd = Command::new("kcat");
+    cmd.args(args);
+    run_bounded(cmd, stdin, TOOL_TIMEOUT)
+}
+
+/// How long a tool or kcat may run before the harness kills it: a consumer waiting for
+/// records that never come must fail the test, not hang it.
+pub const TOOL_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Runs `cmd` with `stdin` fed from a thread and its output collected by threads (so no pipe
+/// can fill up and block it); kills it and its process group after `timeout` (the output then has no exit code,
+/// and stderr ends with a note saying so).
+pub fn run_bounded(mut cmd: Command, stdin: &[u8], timeout: Duration) -> Output {
+    use std::os::unix::process::CommandExt;
+    let program = format!("{cmd:?}");
+    // Its own process group, so a timeout also kills anything it started (which would
+    // otherwise keep the output pipes open).
+    cmd.process_group(0);
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("kcat runs (run tests/interop/setup.sh)");
+        .unwrap_or_else(|e| panic!("{program} does not start ({e}): run tests/interop/setup.sh"));
     let mut input = child.stdin.take().expect("piped stdin");
     let data = stdin.to_vec();
     let writer = std::thread::spawn(move || {
         let _ = input.write_all(&data);
     });
-    let out = child.wait_with_output().expect("kcat output");
+    let collect = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = pipe.read_to_end(&mut buf);
+            buf
+        })
+    };
+    let stdout = collect(Box::new(child.stdout.take().expect("piped stdout")));
+    let stderr = collect(Box::new(child.stderr.take().expect("piped stderr")));
+    let deadline = Instant::now() + timeout;
+    let (status, timed_out) = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break (status, false);
+        }
+        if Instant::now() > deadline {
+            let group = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
+            let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
+            break (child.wait().expect("wait"), true);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
     let _ = writer.join();
-    out
+    let stdout = stdout.join().unwrap_or_default();
+    let mut stderr = stderr.join().unwrap_or_default();
+    if timed_out {
+        stderr.extend_from_slice(format!("\n[killed after {timeout:?}]\n").as_bytes());
+    }
+    Output {
+        status,
+        stdout,
+        stderr,
+    }
 }
 
 /// Like [`kcat`], panicking with its output unless it exits 0.

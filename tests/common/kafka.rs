@@ -69,7 +69,9 @@ impl KafkaVersion {
     }
 
     /// A `java` command with this version's class path, a bounded heap and the quiet test
-    /// logging configuration; the caller adds the main class and its arguments.
+    /// logging configuration; the caller adds the main class and its arguments. The JIT stops
+    /// at C1 and the GC is serial: on this 2-core machine start-up time matters more than
+    /// peak throughput, so do not take performance numbers with these flags.
     pub fn java(self, heap_mb: u32) -> Command {
         let libs = self.libs();
         let conf = repo_root().join("tests/interop/kafka");

@@ -13,7 +13,10 @@ fn run_copy(dir: &Path, script: &str, args: &[&str], path_env: &str) -> std::pro
     std::fs::create_dir_all(&bin).unwrap();
     let copy = bin.join(script);
     std::fs::copy(repo_root().join("bin").join(script), &copy).unwrap();
-    Command::new(&copy)
+    // Run through `sh` rather than exec'ing the fresh copy: another test thread forking while
+    // the copy was open for writing would make a direct exec fail with ETXTBSY.
+    Command::new("sh")
+        .arg(&copy)
         .args(args)
         .current_dir("/")
         .env("PATH", path_env)

@@ -3,7 +3,8 @@
 //! written into the tree (as `kafka-topics --zookeeper` did) into partition state, and when
 //! SIGKILLed its ephemeral znodes must vanish within its session timeout. In between, the
 //! coordinator restarts under it and the broker's session must resume.
-//! Needs java and Kafka's jars from Maven Central: run tests/interop/setup.sh.
+//! Needs java and Kafka's jars from Maven Central (tests/common/kafka.rs finds them): run
+//! tests/interop/setup.sh.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -16,18 +17,7 @@ mod common;
 use common::Client;
 
 fn kafka_libs() -> PathBuf {
-    let dir = std::env::var_os("RKAFKA_KAFKA_LIBS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-                .join(".cache/rkafka/kafka-3.9.1/libs")
-        });
-    assert!(
-        dir.join("kafka_2.13-3.9.1.jar").exists(),
-        "Kafka 3.9.1 jars not found in {}: run tests/interop/setup.sh",
-        dir.display()
-    );
-    dir
+    common::kafka::KafkaVersion::V3_9.libs()
 }
 
 struct Broker(Child);

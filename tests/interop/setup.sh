@@ -2,10 +2,10 @@
 # Installs the real peers rkafka's tests talk to (see the shared interop notes). Idempotent:
 # anything already present is left alone, so running it before every test run is cheap.
 # Needs root for apt-get (CI and the development machines run as root).
-#   apt: kcat; Java, Debian's zookeeper (server, zkCli.sh) and zookeeper-bin (C client cli_mt);
+#   apt: kcat; Java; Debian's zookeeper (server, zkCli.sh) and zookeeper-bin (C client cli_mt);
 #        Maven, to fetch Apache Kafka's jars
 #   pip: kafka-python with its codecs, kazoo
-#   Maven Central: Apache Kafka 3.9.1 (a real broker, ZooKeeper mode), in ~/.cache/rkafka
+#   Maven Central: Apache Kafka 3.9.1 and 4.4.0 into ${RKAFKA_PEERS:-$HOME/.cache/rkafka-peers}
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -34,10 +34,5 @@ if [ ${#missing[@]} -gt 0 ]; then
     || python3 -m pip install -q --disable-pip-version-check --break-system-packages "${missing[@]}"
 fi
 
-libs="${RKAFKA_KAFKA_LIBS:-$HOME/.cache/rkafka/kafka-3.9.1/libs}"
-if [ ! -e "$libs/kafka_2.13-3.9.1.jar" ]; then
-  echo "setup: Apache Kafka 3.9.1 jars into $libs"
-  mvn -q -f "$here/kafka/pom.xml" dependency:copy-dependencies \
-    -DincludeScope=runtime -DoutputDirectory="$libs"
-fi
-echo "setup: peers ready (kcat, java, zookeeper, kafka 3.9.1, ${python_packages[*]})"
+"$here/kafka/install.sh"
+echo "setup: peers ready (kcat, java, zookeeper, kafka 3.9.1 and 4.4.0, ${python_packages[*]})"

@@ -9,7 +9,9 @@
 //! | [`engine`]   | applies requests in order: replies, notifications, log entries, four-letter words |
 //! | [`store`]    | write-ahead transaction log, snapshots, replay |
 //! | [`server`]   | the tokio adaptor: connections, handshake, four-letter words, limits |
+//! | [`client`]   | the async client brokers and tools use (sessions, reconnect, watches, chroot) |
 
+pub mod client;
 pub mod engine;
 pub mod proto;
 pub mod server;

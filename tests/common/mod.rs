@@ -86,3 +86,5 @@ impl Drop for KillOnDrop {
         let _ = self.0.wait();
     }
 }
+#[allow(unused_imports)]
+pub use zk::{Client, Reply, closed, frame, read_raw};

@@ -18,6 +18,11 @@ pub enum AssignmentError {
     PartitionsNotPositive,
     #[error("Replication factor must be larger than 0.")]
     ReplicationFactorNotPositive,
+    /// More partitions than one znode's JSON can hold (jute.maxbuffer is 1 MiB by default).
+    #[error(
+        "Partition count must be at most {MAX_PARTITIONS}, not {requested}: a topic's assignment must fit in one znode."
+    )]
+    TooManyPartitions { requested: i64 },
     #[error("Replication factor: {replication_factor} larger than available brokers: {brokers}.")]
     ReplicationFactorTooLarge {
         replication_factor: i32,
@@ -62,6 +67,9 @@ pub enum AssignmentError {
     AssignmentCountMismatch { to_add: usize, given: usize },
 }
 
+/// The most partitions a topic may have here: more could not be written to ZooKeeper anyway.
+pub const MAX_PARTITIONS: i64 = 1_000_000;
+
 fn join(ids: &[i32], sep: &str) -> String {
     ids.iter()
         .map(|i| i.to_string())
@@ -95,6 +103,10 @@ pub fn assign_replicas(
     if replication_factor <= 0 {
         return Err(AssignmentError::ReplicationFactorNotPositive);
     }
+    let total = i64::from(first_partition.max(0)) + i64::from(partitions);
+    if total > MAX_PARTITIONS {
+        return Err(AssignmentError::TooManyPartitions { requested: total });
+    }
     let sorted: Vec<i32> = brokers
         .iter()
         .copied()
@@ -113,8 +125,8 @@ pub fn assign_replicas(
         Start::Random { index, shift } => (index % n, shift % n),
     };
     let mut out = ReplicaMap::new();
-    let mut partition = first_partition.max(0);
-    for _ in 0..partitions {
+    let first_partition = first_partition.max(0);
+    for partition in (first_partition..).take(partitions as usize) {
         let p = partition as usize;
         if p > 0 && p % n == 0 {
             shift += 1;
@@ -126,7 +138,6 @@ pub fn assign_replicas(
             replicas.push(sorted[follower_index(first, shift, j, n)]);
         }
         out.insert(partition, replicas);
-        partition += 1;
     }
     Ok(out)
 }
@@ -418,6 +429,10 @@ mod tests {
                 .to_string(),
             "Number of partitions must be larger than 0."
         );
+        assert!(matches!(
+            assign_replicas(&[1], i32::MAX, 1, Start::Fixed(0), 5),
+            Err(AssignmentError::TooManyPartitions { .. })
+        ));
         assert_eq!(
             assign_replicas(&[1], 1, 0, Start::Fixed(0), 0)
                 .unwrap_err()

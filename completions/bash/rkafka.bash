@@ -19,6 +19,9 @@ _rkafka() {
             rkafka,dump-log)
                 cmd="rkafka__subcmd__dump__subcmd__log"
                 ;;
+            rkafka,topics)
+                cmd="rkafka__subcmd__topics"
+                ;;
             rkafka,zookeeper-server-start)
                 cmd="rkafka__subcmd__zookeeper__subcmd__server__subcmd__start"
                 ;;
@@ -32,7 +35,7 @@ _rkafka() {
 
     case "${cmd}" in
         rkafka)
-            opts="-h -V --help --version dump-log zookeeper-server-start zookeeper-server-stop"
+            opts="-h -V --help --version dump-log topics zookeeper-server-start zookeeper-server-stop"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -46,7 +49,21 @@ _rkafka() {
             return 0
             ;;
         dump__subcmd__log)
-            opts="-h -V --help --version dump-log zookeeper-server-start zookeeper-server-stop"
+            opts="-h -V --help --version dump-log topics zookeeper-server-start zookeeper-server-stop"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        topics)
+            opts="-h -V --help --version dump-log topics zookeeper-server-start zookeeper-server-stop"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -60,7 +77,7 @@ _rkafka() {
             return 0
             ;;
         zookeeper__subcmd__server__subcmd__start)
-            opts="-h -V --help --version dump-log zookeeper-server-start zookeeper-server-stop"
+            opts="-h -V --help --version dump-log topics zookeeper-server-start zookeeper-server-stop"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -74,7 +91,7 @@ _rkafka() {
             return 0
             ;;
         zookeeper__subcmd__server__subcmd__stop)
-            opts="-h -V --help --version dump-log zookeeper-server-start zookeeper-server-stop"
+            opts="-h -V --help --version dump-log topics zookeeper-server-start zookeeper-server-stop"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

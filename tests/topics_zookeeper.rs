@@ -551,3 +551,86 @@ fn json_output() {
         serde_json::json!([1])
     );
 }
+
+#[test]
+fn topics_written_by_kafka_are_read() {
+    let c = Cluster::coordinator();
+    for id in [1, 2, 3] {
+        c.register_broker(id);
+    }
+    c.rt.block_on(async {
+        for p in ["/brokers/topics", "/config", "/config/topics"] {
+            let _ = c
+                .zk
+                .create(p, &[], &Acl::open_unsafe(), CreateMode::Persistent)
+                .await;
+        }
+        // Kafka 1.x: version 1, no topic id; a config written by kafka-configs.
+        c.zk.create(
+            "/brokers/topics/old",
+            br#"{"version":1,"partitions":{"1":[2],"0":[1]}}"#,
+            &Acl::open_unsafe(),
+            CreateMode::Persistent,
+        )
+        .await
+        .unwrap();
+        c.zk.create(
+            "/config/topics/old",
+            br#"{"version":1,"config":{"cleanup.policy":"compact"}}"#,
+            &Acl::open_unsafe(),
+            CreateMode::Persistent,
+        )
+        .await
+        .unwrap();
+        // Kafka 3.9's controller in the middle of a reassignment of partition 0 to [2,3].
+        c.zk.create(
+            "/brokers/topics/moving",
+            br#"{"partitions":{"0":[2,3,1]},"topic_id":"ASNFZ4mrze_-3LqYdlQyEA","adding_replicas":{"0":[2,3]},"removing_replicas":{"0":[1]},"version":3}"#,
+            &Acl::open_unsafe(),
+            CreateMode::Persistent,
+        )
+        .await
+        .unwrap();
+    });
+    c.set_state("old", 0, 1, &[1]);
+    c.set_state("old", 1, -1, &[2]);
+    c.set_state("moving", 0, 1, &[1, 2]);
+
+    let out = c.topics(&["--describe", "--topic", "old"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "Topic: old\tPartitionCount: 2\tReplicationFactor: 1\tConfigs: cleanup.policy=compact\n\
+         \tTopic: old\tPartition: 0\tLeader: 1\tReplicas: 1\tIsr: 1\tElr: N/A\tLastKnownElr: N/A\n\
+         \tTopic: old\tPartition: 1\tLeader: none\tReplicas: 2\tIsr: 2\tElr: N/A\tLastKnownElr: N/A\n"
+    );
+    let out = c.topics(&["--describe", "--topic", "moving"]);
+    assert_eq!(
+        stdout(&out),
+        "Topic: moving\tTopicId: ASNFZ4mrze_-3LqYdlQyEA\tPartitionCount: 1\tReplicationFactor: 1\tConfigs: \n\
+         \tTopic: moving\tPartition: 0\tLeader: 1\tReplicas: 2,3,1\tIsr: 1,2\tAdding Replicas: 2,3\tRemoving Replicas: 1\tElr: N/A\tLastKnownElr: N/A\n"
+    );
+    let out = c.topics(&["--describe", "--unavailable-partitions"]);
+    assert_eq!(
+        stdout(&out),
+        "\tTopic: old\tPartition: 1\tLeader: none\tReplicas: 2\tIsr: 2\tElr: N/A\tLastKnownElr: N/A\n"
+    );
+    let out = c.topics(&["--describe", "--topics-with-overrides"]);
+    assert_eq!(
+        stdout(&out),
+        "Topic: old\tPartitionCount: 2\tReplicationFactor: 1\tConfigs: cleanup.policy=compact\n"
+    );
+    let out = c.topics(&["--alter", "--topic", "moving", "--partitions", "2"]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("reassignment is in progress"),
+        "{}",
+        stderr(&out)
+    );
+    // Growing a topic keeps Kafka's layout going and gives it no new id.
+    let out = c.topics(&["--alter", "--topic", "old", "--partitions", "3"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let a = c.assignment("old");
+    assert_eq!(a.partitions.len(), 3);
+    assert_eq!(a.topic_id, None);
+}

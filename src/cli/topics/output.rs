@@ -26,12 +26,37 @@ pub struct PartitionInfo {
     pub leader: Option<i32>,
     pub replicas: Vec<i32>,
     pub isr: Vec<i32>,
+    /// A reassignment in progress (KIP-455): replicas being added and removed. `replicas`
+    /// holds both the old and the new ones meanwhile.
+    pub reassignment: Option<Reassigning>,
+}
+
+/// The replicas a reassignment in progress adds and removes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reassigning {
+    pub adding: Vec<i32>,
+    pub removing: Vec<i32>,
 }
 
 impl PartitionInfo {
-    /// Kafka: fewer in-sync replicas than replicas.
+    /// Kafka's replication factor of a partition: during a reassignment the replicas being
+    /// added do not count yet.
+    pub fn replication_factor(&self) -> usize {
+        match &self.reassignment {
+            Some(r)
+                if self
+                    .replicas
+                    .iter()
+                    .any(|x| r.adding.contains(x) || r.removing.contains(x)) =>
+            {
+                self.replicas.len().saturating_sub(r.adding.len())
+            }
+            _ => self.replicas.len(),
+        }
+    }
+    /// Kafka: fewer in-sync replicas than the replication factor.
     pub fn is_under_replicated(&self) -> bool {
-        self.replicas.len() > self.isr.len()
+        self.replication_factor() > self.isr.len()
     }
     /// Kafka: no leader, or a leader that is not a live broker.
     pub fn is_unavailable(&self, live_brokers: &BTreeSet<i32>) -> bool {
@@ -53,9 +78,11 @@ pub struct TopicInfo {
 }
 
 impl TopicInfo {
-    /// The replication factor Kafka prints: partition 0's (first partition's) replica count.
+    /// The replication factor Kafka prints: the first partition's.
     pub fn replication_factor(&self) -> usize {
-        self.partitions.first().map_or(0, |p| p.replicas.len())
+        self.partitions
+            .first()
+            .map_or(0, PartitionInfo::replication_factor)
     }
 }
 
@@ -129,11 +156,19 @@ pub fn partition_line(topic: &str, p: &PartitionInfo, marked_for_deletion: bool)
         .leader
         .map_or_else(|| "none".to_string(), |l| l.to_string());
     let mut line = format!(
-        "\tTopic: {topic}\tPartition: {}\tLeader: {leader}\tReplicas: {}\tIsr: {}\tElr: N/A\tLastKnownElr: N/A",
+        "\tTopic: {topic}\tPartition: {}\tLeader: {leader}\tReplicas: {}\tIsr: {}",
         p.partition,
         ids(&p.replicas),
         ids(&p.isr)
     );
+    if let Some(r) = &p.reassignment {
+        line.push_str(&format!(
+            "\tAdding Replicas: {}\tRemoving Replicas: {}",
+            ids(&r.adding),
+            ids(&r.removing)
+        ));
+    }
+    line.push_str("\tElr: N/A\tLastKnownElr: N/A");
     if marked_for_deletion {
         line.push_str("\tMarkedForDeletion: true");
     }
@@ -217,12 +252,14 @@ mod tests {
                     leader: Some(1),
                     replicas: vec![1, 2],
                     isr: vec![1, 2],
+                    reassignment: None,
                 },
                 PartitionInfo {
                     partition: 1,
                     leader: None,
                     replicas: vec![2, 1],
                     isr: vec![],
+                    reassignment: None,
                 },
             ],
         }
@@ -251,6 +288,26 @@ mod tests {
         assert_eq!(
             topic_line(&t),
             "Topic: test\tPartitionCount: 2\tReplicationFactor: 2\tConfigs: cleanup.policy=compact,retention.ms=1\tMarkedForDeletion: true"
+        );
+    }
+
+    #[test]
+    fn reassignments_in_progress() {
+        let p = PartitionInfo {
+            partition: 0,
+            leader: Some(1),
+            replicas: vec![1, 2, 3],
+            isr: vec![1],
+            reassignment: Some(Reassigning {
+                adding: vec![2, 3],
+                removing: vec![],
+            }),
+        };
+        assert_eq!(p.replication_factor(), 1);
+        assert!(!p.is_under_replicated());
+        assert_eq!(
+            partition_line("t", &p, false),
+            "\tTopic: t\tPartition: 0\tLeader: 1\tReplicas: 1,2,3\tIsr: 1\tAdding Replicas: 2,3\tRemoving Replicas: \tElr: N/A\tLastKnownElr: N/A"
         );
     }
 

@@ -20,7 +20,7 @@ use crate::coordinator::kafka_paths::{
 use crate::error::Error;
 
 use super::filter::{TopicFilter, select};
-use super::output::{self, OutputFormat, PartitionInfo, TopicInfo};
+use super::output::{self, OutputFormat, PartitionInfo, Reassigning, TopicInfo};
 use super::{Action, DescribeFilter};
 
 /// How long to wait for the first session, as Kafka's tool (zookeeper.connection.timeout.ms).
@@ -502,11 +502,23 @@ impl Zk {
                     Some((bytes, _)) => PartitionState::decode(&bytes).ok(),
                     None => None,
                 };
+                let adding = assignment
+                    .adding_replicas
+                    .get(&p)
+                    .cloned()
+                    .unwrap_or_default();
+                let removing = assignment
+                    .removing_replicas
+                    .get(&p)
+                    .cloned()
+                    .unwrap_or_default();
                 partitions.push(PartitionInfo {
                     partition: p,
                     leader: state.as_ref().and_then(PartitionState::leader),
                     replicas: replicas.clone(),
                     isr: state.map(|s| s.isr).unwrap_or_default(),
+                    reassignment: (!adding.is_empty() || !removing.is_empty())
+                        .then_some(Reassigning { adding, removing }),
                 });
             }
             infos.push(TopicInfo {
@@ -568,6 +580,11 @@ impl Zk {
                 let Some((mut current, stat)) = self.assignment(topic).await? else {
                     return Err(Error::Failed(format!("The topic {topic} does not exist")));
                 };
+                if !current.adding_replicas.is_empty() || !current.removing_replicas.is_empty() {
+                    return Err(Error::Failed(format!(
+                        "A partition reassignment is in progress for the topic '{topic}'."
+                    )));
+                }
                 let brokers = self.live_brokers().await?;
                 let grown = assignment::add_partitions(
                     topic,

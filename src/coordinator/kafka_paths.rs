@@ -190,17 +190,20 @@ impl Uuid {
         (!reserved && !id.to_string().starts_with('-')).then_some(id)
     }
 
-    /// Parses Kafka's text form (22 characters of URL-safe base64, no padding).
+    /// Parses Kafka's text form: 22 characters of URL-safe base64 (Kafka's `Uuid.fromString`
+    /// also takes the padded 24-character form and, like Java's decoder, ignores the 4 unused
+    /// trailing bits).
     pub fn parse(text: &str) -> Result<Uuid, PayloadError> {
         let bad = || PayloadError::BadUuid {
             text: text.to_string(),
         };
-        let digits: Vec<u8> = text
+        let unpadded = text.strip_suffix("==").unwrap_or(text);
+        let digits: Vec<u8> = unpadded
             .bytes()
             .map(|c| B64URL.iter().position(|&d| d == c).map(|p| p as u8))
             .collect::<Option<_>>()
             .ok_or_else(bad)?;
-        if digits.len() != 22 || digits[21] & 0x0f != 0 {
+        if digits.len() != 22 {
             return Err(bad());
         }
         let mut bits: u32 = 0;
@@ -739,11 +742,18 @@ mod tests {
             Uuid::METADATA_TOPIC_ID.to_string(),
             "AAAAAAAAAAAAAAAAAAAAAQ"
         );
+        assert_eq!(Uuid::parse("ASNFZ4mrze_-3LqYdlQyEA==").unwrap(), id);
+        assert_eq!(
+            Uuid::parse("ASNFZ4mrze_-3LqYdlQyEB").unwrap(),
+            id,
+            "unused bits"
+        );
         for bad in [
             "",
             "ASNFZ4mrze_-3LqYdlQyE",
             "ASNFZ4mrze_-3LqYdlQyE=",
-            "ASNFZ4mrze_-3LqYdlQyEB",
+            "ASNFZ4mrze+/3LqYdlQyEA",
+            "ASNFZ4mrze_-3LqYdlQyEAAA",
         ] {
             assert!(Uuid::parse(bad).is_err(), "{bad}");
         }

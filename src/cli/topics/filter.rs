@@ -9,7 +9,9 @@ use crate::admin::topic_name;
 /// A compiled `--topic` pattern.
 #[derive(Debug, Clone)]
 pub struct TopicFilter {
-    /// The pattern after Kafka's rewriting, as shown in messages.
+    /// `--topic` as typed, as Kafka's "does not exist" message shows it.
+    raw: String,
+    /// The pattern after Kafka's rewriting, as shown in the invalid-regex message.
     pattern: String,
     regex: Regex,
 }
@@ -34,7 +36,16 @@ impl TopicFilter {
             .to_string();
         let regex = Regex::new(&format!("^(?:{pattern})$"))
             .map_err(|_| format!("{pattern} is an invalid regex."))?;
-        Ok(TopicFilter { pattern, regex })
+        Ok(TopicFilter {
+            raw: raw.to_string(),
+            pattern,
+            regex,
+        })
+    }
+
+    /// `--topic` as typed.
+    pub fn raw(&self) -> &str {
+        &self.raw
     }
 
     /// The pattern as given (after Kafka's rewriting).
@@ -72,6 +83,7 @@ mod tests {
         assert!(f.allows("test5", false));
         let f = TopicFilter::new("a, b").unwrap();
         assert_eq!(f.pattern(), "a|b");
+        assert_eq!(f.raw(), "a, b");
         assert!(f.allows("b", false));
         let f = TopicFilter::new("__.*").unwrap();
         assert!(f.allows("__consumer_offsets", false));

@@ -355,7 +355,7 @@ impl Zk {
         {
             return Err(Error::Failed(format!(
                 "Topic '{}' does not exist as expected",
-                f.pattern()
+                f.raw()
             )));
         }
         Ok(topics)

@@ -634,3 +634,79 @@ fn topics_written_by_kafka_are_read() {
     assert_eq!(a.partitions.len(), 3);
     assert_eq!(a.topic_id, None);
 }
+
+#[test]
+fn chroot_and_explicit_assignments() {
+    let c = Cluster::coordinator();
+    // Brokers configured with zookeeper.connect=host:port/kafka register under the chroot.
+    c.rt.block_on(async {
+        for p in ["/kafka", "/kafka/brokers", "/kafka/brokers/ids"] {
+            c.zk.create(p, &[], &Acl::open_unsafe(), CreateMode::Persistent)
+                .await
+                .unwrap();
+        }
+        for id in [1, 2] {
+            c.zk.create(
+                &format!("/kafka/brokers/ids/{id}"),
+                b"{}",
+                &Acl::open_unsafe(),
+                CreateMode::Ephemeral,
+            )
+            .await
+            .unwrap();
+        }
+    });
+    let chrooted = format!("{}/kafka", c.connect);
+    let run = |args: &[&str]| {
+        let mut all = vec!["topics", "--zookeeper", chrooted.as_str()];
+        all.extend_from_slice(args);
+        rkafka(&all)
+    };
+    let out = run(&[
+        "--create",
+        "--topic",
+        "pinned",
+        "--replica-assignment",
+        "1:2,2:1,1:2",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let a = TopicAssignment::decode(&c.data("/kafka/brokers/topics/pinned").unwrap()).unwrap();
+    assert_eq!(a.partitions[&0], [1, 2]);
+    assert_eq!(a.partitions[&1], [2, 1]);
+    assert_eq!(a.partitions.len(), 3);
+    assert!(
+        c.data("/brokers/topics/pinned").is_none(),
+        "written under the chroot only"
+    );
+
+    let out = run(&[
+        "--alter",
+        "--topic",
+        "pinned",
+        "--partitions",
+        "4",
+        "--replica-assignment",
+        "1:2,2:1,1:2,2:1",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let a = TopicAssignment::decode(&c.data("/kafka/brokers/topics/pinned").unwrap()).unwrap();
+    assert_eq!(a.partitions[&3], [2, 1]);
+    // Brokers that are not registered are refused for new partitions, as Kafka does.
+    let out = run(&[
+        "--alter",
+        "--topic",
+        "pinned",
+        "--partitions",
+        "5",
+        "--replica-assignment",
+        "1:2,2:1,1:2,2:1,7:1",
+    ]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("are not available"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["--list"]);
+    assert_eq!(stdout(&out), "pinned\n");
+}

@@ -550,6 +550,29 @@ fn json_output() {
         v["topics"][0]["partitions"][0]["replicas"],
         serde_json::json!([1])
     );
+    let out = c.topics(&[
+        "--create",
+        "--topic",
+        "second",
+        "--partitions",
+        "2",
+        "--replication-factor",
+        "1",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["created"][0]["name"], "second");
+    assert_eq!(v["created"][0]["partitions"]["1"], serde_json::json!([1]));
+    assert_eq!(
+        v["created"][0]["topic_id"],
+        c.assignment("second").topic_id.unwrap().as_str()
+    );
+    assert_eq!(v["messages"][0], "Created topic second.");
+    let out = c.topics(&["--delete", "--topic", "second", "--output", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["marked_for_deletion"], serde_json::json!(["second"]));
 }
 
 #[test]

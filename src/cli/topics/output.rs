@@ -150,7 +150,8 @@ pub fn topic_line(t: &TopicInfo) -> String {
 }
 
 /// A partition line of `--describe`. ZooKeeper-mode brokers keep no eligible leader replicas,
-/// so Kafka 3.9 shows `Elr: N/A` and `LastKnownElr: N/A` for them.
+/// so Kafka 3.9 shows `Elr: N/A` and `LastKnownElr: N/A` for them (checked against Kafka
+/// 3.9.1's TopicCommand describing a topic on a ZooKeeper-mode 3.9.1 broker: same bytes).
 pub fn partition_line(topic: &str, p: &PartitionInfo, marked_for_deletion: bool) -> String {
     let leader = p
         .leader

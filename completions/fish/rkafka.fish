@@ -27,6 +27,7 @@ end
 complete -c rkafka -n "__fish_rkafka_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkafka -n "__fish_rkafka_needs_command" -s V -l version -d 'Print version'
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "dump-log" -d 'Print the contents of log segments and their indexes [kafka-dump-log.sh]'
+complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "topics" -d 'Create, delete, describe, or change a topic [kafka-topics.sh]'
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "zookeeper-server-start" -d 'Start rkafka\'s ZooKeeper-compatible coordinator [zookeeper-server-start.sh]'
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "zookeeper-server-stop" -d 'Stop the coordinators started by zookeeper-server-start on this machine [zookeeper-server-stop.sh]'
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "zookeeper-shell" -d 'Run ZooKeeper shell (zkCli) commands against a ZooKeeper ensemble [zookeeper-shell.sh]'
@@ -44,6 +45,28 @@ complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -l index-sanity-
 complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -l skip-record-metadata -d 'Do not print each record\'s metadata (offset, timestamp, sizes, sequence, headers)'
 complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -s V -l version -d 'Print version'
+complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l zookeeper -d 'REQUIRED: the connection string for the ZooKeeper connection in the form host:port. Multiple hosts can be given, separated by commas or spaces, with an optional chroot at the end (h1:2181,h2:2181/kafka)' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l topic -d 'The topic to create, alter, describe or delete. It also accepts a regular expression, except for --create option. Put topic name in double quotes and use the \'\\\' prefix to escape regular expression symbols; e.g. "test\\.topic"' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l partitions -d 'The number of partitions for the topic being created or altered (WARNING: If partitions are increased for a topic that has a key, the partition logic or ordering of the messages will be affected)' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l replication-factor -d 'The replication factor for each partition in the topic being created; with --alter, the target of a reassignment of every partition' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l replica-assignment -d 'A list of manual partition-to-broker assignments for the topic being created or altered' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l config -d 'A topic configuration override for the topic being created or altered (repeatable); see the topic-level configs of kafka-configs for the keys' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l delete-config -d 'A topic configuration override to be removed for an existing topic (repeatable)' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l output -d 'Output format: Kafka\'s text, or one JSON document' -r -f -a "text\t'Kafka\'s text, line for line'
+json\t'One JSON document'"
+complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l create -d 'Create a new topic'
+complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l list -d 'List all available topics'
+complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l describe -d 'List details for the given topics'
+complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l alter -d 'Alter the number of partitions, the replication factor (as a reassignment) or the configuration of a topic'
+complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l delete -d 'Delete a topic (marks it for deletion; the controller deletes it when delete.topic.enable is true)'
+complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l if-exists -d 'If set when altering or deleting or describing topics, the action will only execute if the topic exists'
+complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l if-not-exists -d 'If set when creating topics, the action will only execute if the topic does not already exist'
+complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l under-replicated-partitions -d 'If set when describing topics, only show under replicated partitions'
+complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l unavailable-partitions -d 'If set when describing topics, only show partitions whose leader is not available'
+complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l topics-with-overrides -d 'If set when describing topics, only show topics that have overridden configs'
+complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l exclude-internal -d 'Exclude internal topics when running list or describe command. The internal topics will be listed by default'
+complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -s V -l version -d 'Print version'
 complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-server-start" -l override -d 'Set a key over the file\'s value (repeatable), e.g. --override clientPort=2182' -r
 complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-server-start" -l daemon -d 'Run in the background; console output goes to $LOG_DIR/zookeeper.out (LOG_DIR defaults to logs/)'
 complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-server-start" -s h -l help -d 'Print help'

@@ -10,6 +10,7 @@ pub mod args;
 pub mod docs;
 pub mod dump_log;
 mod registry;
+pub mod topics;
 pub mod zookeeper_server;
 pub mod zookeeper_shell;
 

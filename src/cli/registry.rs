@@ -1,7 +1,7 @@
 //! The tools this build ships. A tool is listed here only once it works; `rkafka --help`,
 //! completions, man pages and `bin/` wrappers are all derived from this list.
 
-use super::{Tool, dump_log, zookeeper_server, zookeeper_shell};
+use super::{Tool, dump_log, topics, zookeeper_server, zookeeper_shell};
 
 /// Every implemented tool, in the order `rkafka --help` lists them.
 pub static TOOLS: &[Tool] = &[
@@ -11,6 +11,15 @@ pub static TOOLS: &[Tool] = &[
         command: dump_log::command,
         run: dump_log::run,
         host_list_options: &[],
+        renamed_options: &[],
+        server: false,
+    },
+    Tool {
+        name: "topics",
+        script: "kafka-topics.sh",
+        command: topics::command,
+        run: topics::run,
+        host_list_options: &["zookeeper"],
         renamed_options: &[],
         server: false,
     },

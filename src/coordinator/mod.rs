@@ -11,10 +11,12 @@
 //! | [`store`]    | write-ahead transaction log, snapshots, replay |
 //! | [`server`]   | the tokio adaptor: connections, handshake, four-letter words, limits |
 //! | [`client`]   | the async client brokers and tools use (sessions, reconnect, watches, chroot) |
+//! | [`kafka_paths`] | Kafka's znode paths and JSON payloads in ZooKeeper mode (pure, serde) |
 
 pub mod client;
 pub mod engine;
 mod four_letter;
+pub mod kafka_paths;
 pub mod proto;
 pub mod server;
 pub mod sessions;

@@ -265,3 +265,106 @@ fn kafka_3_9_runs_on_rkafka_coordinator() {
     );
     assert_eq!(String::from_utf8(again.stdout).unwrap(), input);
 }
+
+/// The seed's scenario 1 with rkafka's tools driving a real Kafka 3.9 broker: the topic is
+/// created with `kafka-topics.sh --create --zookeeper ...` exactly as the operator typed it
+/// (rkafka writes Kafka's znodes, Kafka's controller makes the partitions), `--list` and
+/// `--describe` agree with Kafka's own TopicCommand, and 10,000 lines go through with kcat.
+#[test]
+fn rkafka_topics_zookeeper_mode_drives_a_real_kafka_broker() {
+    let dir = tempfile::tempdir().unwrap();
+    let coordinator = InProcessCoordinator::start(dir.path());
+    let zookeeper = format!("127.0.0.1:{}", coordinator.port);
+    let broker = KafkaBroker::start_zk(KafkaVersion::V3_9, &zookeeper);
+    let bootstrap = broker.bootstrap();
+    let topics = common::link_as(dir.path(), "kafka-topics.sh");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(&topics)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "kafka-topics.sh {args:?}: {}",
+            common::stderr(&out)
+        );
+        common::stdout(&out)
+    };
+
+    let created = run(&[
+        "--create",
+        "--zookeeper",
+        &zookeeper,
+        "--replication-factor",
+        "1",
+        "--partitions",
+        "6",
+        "--topic",
+        "test",
+    ]);
+    assert_eq!(created.trim(), "Created topic test.");
+    broker.wait_for_topic("test", 6, Duration::from_secs(30));
+    assert_eq!(run(&["--list", "--zookeeper", &zookeeper]).trim(), "test");
+
+    // Kafka's controller wrote the partition state; both tools describe the same topic.
+    let ours = run(&["--describe", "--zookeeper", &zookeeper, "--topic", "test"]);
+    let kafka = kafka_tool_ok(
+        KafkaVersion::V3_9,
+        TOPIC_COMMAND,
+        &[
+            "--bootstrap-server",
+            &bootstrap,
+            "--describe",
+            "--topic",
+            "test",
+        ],
+        b"",
+    );
+    let kafka = common::stdout(&kafka);
+    assert_eq!(ours.lines().count(), 7, "{ours}");
+    assert!(ours.contains("\tLeader: 0\tReplicas: 0\tIsr: 0"), "{ours}");
+    // The partition lines are the same; the topic line differs only in the configs Kafka's
+    // broker reports (its own defaults when asked over the Kafka protocol).
+    let partitions = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.starts_with('\t'))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(
+        partitions(&ours),
+        partitions(&kafka),
+        "ours:\n{ours}\nkafka:\n{kafka}"
+    );
+    let topic_id = |text: &str| text.split("TopicId: ").nth(1).map(|r| r[..22].to_string());
+    assert_eq!(topic_id(&ours), topic_id(&kafka));
+
+    let lines: String = (0..10_000).map(|i| format!("line {i}\n")).collect();
+    kcat_ok(
+        &["-b", &bootstrap, "-P", "-t", "test", "-z", "lz4"],
+        lines.as_bytes(),
+    );
+    let consumed = kcat_ok(
+        &[
+            "-b",
+            &bootstrap,
+            "-C",
+            "-t",
+            "test",
+            "-o",
+            "beginning",
+            "-e",
+            "-q",
+        ],
+        b"",
+    );
+    let mut got: Vec<&str> = std::str::from_utf8(&consumed.stdout)
+        .unwrap()
+        .lines()
+        .collect();
+    let mut want: Vec<&str> = lines.lines().collect();
+    got.sort_unstable();
+    want.sort_unstable();
+    assert_eq!(got.len(), 10_000);
+    assert!(got == want, "consumed lines differ from the produced ones");
+}

@@ -38,7 +38,7 @@ _rkafka() {
 
     case "${cmd}" in
         rkafka)
-            opts="-h -V --help --version dump-log topics zookeeper-server-start zookeeper-server-stop zookeeper-shell"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -52,7 +52,7 @@ _rkafka() {
             return 0
             ;;
         dump__subcmd__log)
-            opts="-h -V --help --version dump-log topics zookeeper-server-start zookeeper-server-stop zookeeper-shell"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -66,7 +66,7 @@ _rkafka() {
             return 0
             ;;
         topics)
-            opts="-h -V --help --version dump-log topics zookeeper-server-start zookeeper-server-stop zookeeper-shell"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -80,7 +80,7 @@ _rkafka() {
             return 0
             ;;
         zookeeper__subcmd__server__subcmd__start)
-            opts="-h -V --help --version dump-log topics zookeeper-server-start zookeeper-server-stop zookeeper-shell"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -94,7 +94,7 @@ _rkafka() {
             return 0
             ;;
         zookeeper__subcmd__server__subcmd__stop)
-            opts="-h -V --help --version dump-log topics zookeeper-server-start zookeeper-server-stop zookeeper-shell"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -108,7 +108,7 @@ _rkafka() {
             return 0
             ;;
         zookeeper__subcmd__shell)
-            opts="-h -V --help --version dump-log topics zookeeper-server-start zookeeper-server-stop zookeeper-shell"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

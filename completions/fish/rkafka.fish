@@ -26,25 +26,21 @@ end
 
 complete -c rkafka -n "__fish_rkafka_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkafka -n "__fish_rkafka_needs_command" -s V -l version -d 'Print version'
-complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "dump-log" -d 'Print the contents of log segments and their indexes [kafka-dump-log.sh]'
-complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "topics" -d 'Create, delete, describe, or change a topic [kafka-topics.sh]'
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "zookeeper-server-start" -d 'Start rkafka\'s ZooKeeper-compatible coordinator [zookeeper-server-start.sh]'
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "zookeeper-server-stop" -d 'Stop the coordinators started by zookeeper-server-start on this machine [zookeeper-server-stop.sh]'
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "zookeeper-shell" -d 'Run ZooKeeper shell (zkCli) commands against a ZooKeeper ensemble [zookeeper-shell.sh]'
-complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -l files -d 'REQUIRED: the comma separated list of data and index log files to be dumped' -r
-complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -l max-message-size -d 'Size of the largest message, in bytes (bounds the batch read to verify an index entry)' -r
-complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -l max-bytes -d 'Read at most this many bytes of each .log file, instead of the whole file' -r
-complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -l key-decoder-class -d 'Decoder for record keys; implies --print-data-log. One of: string (the default), bytes (hex), integer, long, or Kafka\'s class names for them (org.apache.kafka.tools.api.StringDecoder, kafka.serializer.StringDecoder, ...)' -r
-complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -l value-decoder-class -d 'Decoder for record values; implies --print-data-log. Same choices as --key-decoder-class' -r
-complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -l output -d 'Output format: Kafka\'s text lines, or one JSON object per line' -r -f -a "text\t'Kafka\'s text lines'
-json\t'One JSON object per line, with a `type` field'"
-complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -l print-data-log -d 'Print the messages\' content when dumping data logs; implies --deep-iteration. Set automatically if a decoder option is given'
-complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -l deep-iteration -d 'Print every record, not only the batches. Set automatically by --print-data-log'
-complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -l verify-index-only -d 'Only verify index files against their logs, without printing their entries'
-complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -l index-sanity-check -d 'Only run the index sanity check (the one a broker runs on start to decide whether to rebuild an index), without printing entries'
-complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -l skip-record-metadata -d 'Do not print each record\'s metadata (offset, timestamp, sizes, sequence, headers)'
-complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -s V -l version -d 'Print version'
+complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "topics" -d 'Create, delete, describe, or change a topic [kafka-topics.sh]'
+complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "dump-log" -d 'Print the contents of log segments and their indexes [kafka-dump-log.sh]'
+complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-server-start" -l override -d 'Set a key over the file\'s value (repeatable), e.g. --override clientPort=2182' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-server-start" -l daemon -d 'Run in the background; console output goes to $LOG_DIR/zookeeper.out (LOG_DIR defaults to logs/)'
+complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-server-start" -s h -l help -d 'Print help'
+complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-server-start" -s V -l version -d 'Print version'
+complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-server-stop" -s h -l help -d 'Print help'
+complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-server-stop" -s V -l version -d 'Print version'
+complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-shell" -l output -d 'Output format for ls, get and stat: zkCli\'s text or JSON' -r -f -a "text\t'zkCli\'s text'
+json\t'One JSON object per command'"
+complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-shell" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-shell" -s V -l version -d 'Print version'
 complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l zookeeper -d 'REQUIRED: the connection string for the ZooKeeper connection in the form host:port. Multiple hosts can be given, separated by commas or spaces, with an optional chroot at the end (h1:2181,h2:2181/kafka)' -r
 complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l topic -d 'The topic to create, alter, describe or delete. It also accepts a regular expression, except for --create option. Put topic name in double quotes and use the \'\\\' prefix to escape regular expression symbols; e.g. "test\\.topic"' -r
 complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l partitions -d 'The number of partitions for the topic being created or altered (WARNING: If partitions are increased for a topic that has a key, the partition logic or ordering of the messages will be affected)' -r
@@ -67,13 +63,17 @@ complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l topics-with-ove
 complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l exclude-internal -d 'Exclude internal topics when running list or describe command. The internal topics will be listed by default'
 complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -s V -l version -d 'Print version'
-complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-server-start" -l override -d 'Set a key over the file\'s value (repeatable), e.g. --override clientPort=2182' -r
-complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-server-start" -l daemon -d 'Run in the background; console output goes to $LOG_DIR/zookeeper.out (LOG_DIR defaults to logs/)'
-complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-server-start" -s h -l help -d 'Print help'
-complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-server-start" -s V -l version -d 'Print version'
-complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-server-stop" -s h -l help -d 'Print help'
-complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-server-stop" -s V -l version -d 'Print version'
-complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-shell" -l output -d 'Output format for ls, get and stat: zkCli\'s text or JSON' -r -f -a "text\t'zkCli\'s text'
-json\t'One JSON object per command'"
-complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-shell" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-shell" -s V -l version -d 'Print version'
+complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -l files -d 'REQUIRED: the comma separated list of data and index log files to be dumped' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -l max-message-size -d 'Size of the largest message, in bytes (bounds the batch read to verify an index entry)' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -l max-bytes -d 'Read at most this many bytes of each .log file, instead of the whole file' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -l key-decoder-class -d 'Decoder for record keys; implies --print-data-log. One of: string (the default), bytes (hex), integer, long, or Kafka\'s class names for them (org.apache.kafka.tools.api.StringDecoder, kafka.serializer.StringDecoder, ...)' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -l value-decoder-class -d 'Decoder for record values; implies --print-data-log. Same choices as --key-decoder-class' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -l output -d 'Output format: Kafka\'s text lines, or one JSON object per line' -r -f -a "text\t'Kafka\'s text lines'
+json\t'One JSON object per line, with a `type` field'"
+complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -l print-data-log -d 'Print the messages\' content when dumping data logs; implies --deep-iteration. Set automatically if a decoder option is given'
+complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -l deep-iteration -d 'Print every record, not only the batches. Set automatically by --print-data-log'
+complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -l verify-index-only -d 'Only verify index files against their logs, without printing their entries'
+complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -l index-sanity-check -d 'Only run the index sanity check (the one a broker runs on start to decide whether to rebuild an index), without printing entries'
+complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -l skip-record-metadata -d 'Do not print each record\'s metadata (offset, timestamp, sizes, sequence, headers)'
+complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -s V -l version -d 'Print version'

@@ -3,26 +3,9 @@
 
 use super::{Tool, dump_log, topics, zookeeper_server, zookeeper_shell};
 
-/// Every implemented tool, in the order `rkafka --help` lists them.
+/// Every implemented tool, in the order `rkafka --help` lists them: the operator's workflow
+/// (coordinator, topics, ...), diagnostics last.
 pub static TOOLS: &[Tool] = &[
-    Tool {
-        name: "dump-log",
-        script: "kafka-dump-log.sh",
-        command: dump_log::command,
-        run: dump_log::run,
-        host_list_options: &[],
-        renamed_options: &[],
-        server: false,
-    },
-    Tool {
-        name: "topics",
-        script: "kafka-topics.sh",
-        command: topics::command,
-        run: topics::run,
-        host_list_options: &["zookeeper"],
-        renamed_options: &[],
-        server: false,
-    },
     Tool {
         name: "zookeeper-server-start",
         script: "zookeeper-server-start.sh",
@@ -46,6 +29,24 @@ pub static TOOLS: &[Tool] = &[
         script: "zookeeper-shell.sh",
         command: zookeeper_shell::command,
         run: zookeeper_shell::run,
+        host_list_options: &[],
+        renamed_options: &[],
+        server: false,
+    },
+    Tool {
+        name: "topics",
+        script: "kafka-topics.sh",
+        command: topics::command,
+        run: topics::run,
+        host_list_options: &["zookeeper"],
+        renamed_options: &[],
+        server: false,
+    },
+    Tool {
+        name: "dump-log",
+        script: "kafka-dump-log.sh",
+        command: dump_log::command,
+        run: dump_log::run,
         host_list_options: &[],
         renamed_options: &[],
         server: false,

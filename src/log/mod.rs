@@ -5,7 +5,8 @@
 //!   ([`producer_snapshot`]);
 //! - writing: index files ([`index_file`]), segments ([`segment`]), the partition log
 //!   ([`partition_log`]: append, read, roll, truncation, retention, flush, recovery), the leader
-//!   epoch cache ([`leader_epoch`]), checkpoint files ([`checkpoint`]);
+//!   epoch cache ([`leader_epoch`]), checkpoint files ([`checkpoint`]) and the log manager over
+//!   the broker's `log.dirs` ([`manager`]);
 //! - pure decisions: when to roll ([`roll`]) and what retention deletes ([`retention`]).
 //!
 //! Compaction (`cleanup.policy=compact`) is not implemented yet.
@@ -17,6 +18,7 @@ pub mod files;
 pub mod index;
 pub mod index_file;
 pub mod leader_epoch;
+pub mod manager;
 pub mod partition_log;
 pub mod producer_snapshot;
 pub mod retention;
@@ -26,6 +28,7 @@ pub mod txn_index;
 
 pub use config::LogConfig;
 pub use error::LogError;
+pub use manager::{LogManager, LogManagerConfig, SharedLog};
 pub use partition_log::{AppendInfo, OpenOptions, PartitionLog, ReadInfo};
 pub use segment::{BatchPosition, FileRange};
 

@@ -860,8 +860,8 @@ impl PartitionLog {
 
     /// Clean close: flushes, seals the active segment (indexes trimmed to their entries) and
     /// removes pending `.deleted` files. The caller writes the checkpoints and the
-    /// clean-shutdown marker afterwards.
-    pub fn close(mut self, now_ms: i64) -> Result<()> {
+    /// clean-shutdown marker afterwards. The log must not be appended to afterwards.
+    pub fn close(&mut self, now_ms: i64) -> Result<()> {
         self.flush(now_ms)?;
         self.active_mut().seal()?;
         self.remove_deleted_files(i64::MAX)?;
@@ -871,4 +871,4 @@ impl PartitionLog {
 
 #[cfg(test)]
 #[path = "partition_log_tests.rs"]
-mod tests;
+pub(crate) mod tests;

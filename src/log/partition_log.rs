@@ -285,6 +285,13 @@ impl PartitionLog {
         for e in epoch_updates {
             epochs.assign(e.epoch, e.start_offset)?;
         }
+        // Recovery rebuilt indexes preallocated; only the active segment keeps them so.
+        let last_base = segments.keys().next_back().copied();
+        for (base, segment) in segments.iter_mut() {
+            if Some(*base) != last_base {
+                segment.seal()?;
+            }
+        }
         let first_base = opts.log_start_offset.unwrap_or(0).max(0);
         if segments.is_empty() {
             segments.insert(

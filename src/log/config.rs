@@ -3,6 +3,9 @@
 //! them from `log.*` broker keys and topic overrides (see `config::server`) and hands a
 //! [`LogConfig`] to each partition log; the log never reads configuration files.
 
+use crate::config::def::{DefaultValue, Value};
+use crate::config::resolve::ResolvedConfig;
+use crate::config::server;
 use crate::protocol::records::TimestampType;
 
 /// Settings of one partition's log. Units are in the field names' Kafka docs: bytes and ms.
@@ -56,5 +59,102 @@ impl Default for LogConfig {
             cleanup_compact: false,
             message_timestamp_type: TimestampType::CreateTime,
         }
+    }
+}
+
+impl LogConfig {
+    /// The settings of a topic on this broker: each topic key from `topic_override` (the
+    /// topic's own config, e.g. from `/config/topics/<t>`), else from the broker's synonym
+    /// (`log.retention.hours` scaled to `retention.ms`, ...), else the topic table's default.
+    /// Values the table would refuse never reach here (resolution validated them); a value
+    /// outside this struct's range falls back to the default.
+    pub fn resolve(
+        broker: &ResolvedConfig,
+        topic_override: &dyn Fn(&str) -> Option<Value>,
+    ) -> LogConfig {
+        let get = |key: &str| -> Option<Value> {
+            topic_override(key)
+                .or_else(|| server::topic_default(key, broker).map(|(v, _)| v))
+                .or_else(|| {
+                    let def = server::TOPIC.get(key)?;
+                    match def.default {
+                        DefaultValue::Value(raw) => def.parse(raw).ok(),
+                        _ => None,
+                    }
+                })
+        };
+        let d = LogConfig::default();
+        let long = |key: &str, fallback: i64| get(key).and_then(|v| v.as_i64()).unwrap_or(fallback);
+        let uint = |key: &str, fallback: u32| {
+            get(key)
+                .and_then(|v| v.as_i64())
+                .and_then(|n| u32::try_from(n).ok())
+                .unwrap_or(fallback)
+        };
+        let (cleanup_delete, cleanup_compact) = match get("cleanup.policy") {
+            Some(Value::List(l)) => (
+                l.iter().any(|p| p == "delete"),
+                l.iter().any(|p| p == "compact"),
+            ),
+            _ => (d.cleanup_delete, d.cleanup_compact),
+        };
+        LogConfig {
+            segment_bytes: uint("segment.bytes", d.segment_bytes),
+            segment_ms: long("segment.ms", d.segment_ms),
+            segment_jitter_ms: long("segment.jitter.ms", d.segment_jitter_ms),
+            segment_index_bytes: uint("segment.index.bytes", d.segment_index_bytes),
+            index_interval_bytes: uint("index.interval.bytes", d.index_interval_bytes),
+            retention_ms: long("retention.ms", d.retention_ms),
+            retention_bytes: long("retention.bytes", d.retention_bytes),
+            file_delete_delay_ms: long("file.delete.delay.ms", d.file_delete_delay_ms),
+            flush_messages: long("flush.messages", d.flush_messages),
+            flush_ms: long("flush.ms", d.flush_ms),
+            max_message_bytes: uint("max.message.bytes", d.max_message_bytes),
+            cleanup_delete,
+            cleanup_compact,
+            message_timestamp_type: match get("message.timestamp.type") {
+                Some(Value::String(s)) if s == "LogAppendTime" => TimestampType::LogAppendTime,
+                _ => TimestampType::CreateTime,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Properties, resolve};
+
+    fn broker(text: &str) -> ResolvedConfig {
+        let p = Properties::parse(text, "server.properties").unwrap();
+        resolve(&server::BROKER, &p, &[]).unwrap().0
+    }
+
+    #[test]
+    fn kafka_defaults_without_settings() {
+        assert_eq!(
+            LogConfig::resolve(&broker(""), &|_| None),
+            LogConfig::default()
+        );
+    }
+
+    #[test]
+    fn broker_synonyms_and_topic_overrides() {
+        let b = broker(
+            "log.retention.hours=24\nlog.segment.bytes=1000000\nlog.cleanup.policy=compact\n\
+             log.message.timestamp.type=LogAppendTime\nlog.flush.interval.messages=10\n",
+        );
+        let c = LogConfig::resolve(&b, &|k| match k {
+            "segment.ms" => Some(Value::Long(5000)),
+            "retention.bytes" => Some(Value::Long(123)),
+            _ => None,
+        });
+        assert_eq!(c.retention_ms, 86_400_000);
+        assert_eq!(c.segment_bytes, 1_000_000);
+        assert_eq!(c.segment_ms, 5000);
+        assert_eq!(c.retention_bytes, 123);
+        assert_eq!(c.flush_messages, 10);
+        assert!(c.cleanup_compact && !c.cleanup_delete);
+        assert_eq!(c.message_timestamp_type, TimestampType::LogAppendTime);
     }
 }

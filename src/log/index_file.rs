@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 
 use super::error::{Result, io_err};
 use super::index::{
-    OFFSET_INDEX_ENTRY_SIZE, OffsetIndex, OffsetPosition, TIME_INDEX_ENTRY_SIZE, TimeIndex,
-    TimestampOffset,
+    MAX_INDEX_FILE_SIZE, OFFSET_INDEX_ENTRY_SIZE, OffsetIndex, OffsetPosition,
+    TIME_INDEX_ENTRY_SIZE, TimeIndex, TimestampOffset,
 };
 
 /// An index entry kind: its encoding and the offset it is ordered by.
@@ -124,9 +124,16 @@ impl<E: IndexEntry> IndexFile<E> {
             .truncate(false)
             .open(path)
             .map_err(io_err("open index", path))?;
-        let bytes = std::fs::read(path).map_err(io_err("read index", path))?;
+        let length = file.metadata().map_err(io_err("stat index", path))?.len();
+        // An index larger than any Kafka writes is not read into memory: it is rebuilt.
+        let bytes = if length > MAX_INDEX_FILE_SIZE {
+            Vec::new()
+        } else {
+            std::fs::read(path).map_err(io_err("read index", path))?
+        };
+        let too_large = length > MAX_INDEX_FILE_SIZE;
         let parsed = E::parse_checked(&bytes, base_offset);
-        let sane = existed && parsed.is_some();
+        let sane = existed && !too_large && parsed.is_some();
         let mut index = IndexFile {
             path: path.to_path_buf(),
             file,

@@ -315,7 +315,7 @@ impl PartitionLog {
             last_flush_ms: opts.now_ms,
             pending_deletes: Vec::new(),
         };
-        log.log_end_offset = log.active().next_offset();
+        log.log_end_offset = log.active()?.next_offset();
         let first_segment = log.segments.keys().next().copied().unwrap_or(0);
         log.log_start_offset = opts
             .log_start_offset
@@ -431,19 +431,26 @@ impl PartitionLog {
         self.segments.values().map(Segment::size).sum()
     }
 
-    fn active(&self) -> &Segment {
-        // `segments` is never empty (invariant); the fallback is unreachable.
+    /// The active (last) segment. Every method leaves one in place; only a failed file
+    /// creation in the middle of a roll or full truncation can leave none, and then the log
+    /// refuses further work with this error instead of panicking.
+    fn active(&self) -> Result<&Segment> {
         self.segments
             .values()
             .next_back()
-            .expect("a partition log always has an active segment")
+            .ok_or_else(|| self.no_active())
     }
 
-    fn active_mut(&mut self) -> &mut Segment {
-        self.segments
-            .values_mut()
-            .next_back()
-            .expect("a partition log always has an active segment")
+    fn active_mut(&mut self) -> Result<&mut Segment> {
+        let err = self.no_active();
+        self.segments.values_mut().next_back().ok_or(err)
+    }
+
+    fn no_active(&self) -> LogError {
+        LogError::Partition {
+            partition: self.name(),
+            reason: "has no active segment (an earlier segment creation failed); reopen the log",
+        }
     }
 
     /// Appends batches produced by a client (leader side): each must be a valid magic-2
@@ -548,7 +555,7 @@ impl PartitionLog {
             last_offset: last.last_offset,
         };
         let reason = roll::roll_reason(
-            &self.active().roll_state(),
+            &self.active()?.roll_state(),
             &pending,
             &self.config,
             self.jitter_ms,
@@ -558,7 +565,7 @@ impl PartitionLog {
             self.roll(first.base_offset, now_ms)?;
             tracing::debug!(partition = %self.name(), ?reason, "rolled segment");
         }
-        self.active_mut().append(bytes, metas)?;
+        self.active_mut()?.append(bytes, metas)?;
         self.log_end_offset = last.last_offset + 1;
         let record_count: i64 = metas
             .iter()
@@ -585,7 +592,7 @@ impl PartitionLog {
     /// one is sealed and fsynced, and the recovery point moves to the new base, as Kafka's
     /// roll-triggered flush does.
     fn roll(&mut self, base_offset: i64, now_ms: i64) -> Result<()> {
-        let active = self.active_mut();
+        let active = self.active_mut()?;
         if active.is_empty() {
             if active.base_offset() == base_offset {
                 return Ok(());
@@ -609,7 +616,7 @@ impl PartitionLog {
 
     /// Rolls now if the active segment holds anything (Kafka's forced roll).
     pub fn force_roll(&mut self, now_ms: i64) -> Result<()> {
-        if !self.active().is_empty() {
+        if !self.active()?.is_empty() {
             self.roll(self.log_end_offset, now_ms)?;
         }
         Ok(())
@@ -708,7 +715,7 @@ impl PartitionLog {
                 self.queue_delete(s, now_ms)?;
             }
         }
-        let active = self.active_mut();
+        let active = self.active_mut()?;
         active.truncate_to(offset)?;
         self.log_end_offset = active.next_offset();
         self.after_truncation()?;
@@ -870,7 +877,7 @@ impl PartitionLog {
     /// clean-shutdown marker afterwards. The log must not be appended to afterwards.
     pub fn close(&mut self, now_ms: i64) -> Result<()> {
         self.flush(now_ms)?;
-        self.active_mut().seal()?;
+        self.active_mut()?.seal()?;
         self.remove_deleted_files(i64::MAX)?;
         Ok(())
     }

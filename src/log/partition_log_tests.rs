@@ -537,3 +537,58 @@ fn a_broken_index_is_rebuilt_on_clean_open() {
     );
     assert_eq!(read_all(&log, 0).len(), 8);
 }
+
+#[test]
+fn flush_policy_moves_the_recovery_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = open(
+        dir.path(),
+        LogConfig {
+            flush_messages: 5,
+            ..small()
+        },
+    );
+    log.append_as_leader(batch(3, 10, 0), 0, 0).unwrap();
+    assert_eq!(log.recovery_point(), 0);
+    log.append_as_leader(batch(2, 10, 0), 0, 0).unwrap();
+    assert_eq!(log.recovery_point(), 5);
+    let mut log = open(
+        &dir.path().join("b"),
+        LogConfig {
+            flush_ms: 1000,
+            ..small()
+        },
+    );
+    log.append_as_leader(batch(1, 10, 0), 0, 0).unwrap();
+    assert!(!log.flush_if_due(999).unwrap());
+    assert!(log.flush_if_due(1000).unwrap());
+    assert_eq!(log.recovery_point(), 1);
+    assert!(!log.flush_if_due(5000).unwrap(), "nothing new to flush");
+}
+
+#[test]
+fn a_follower_offset_jump_past_int32_rolls() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = open(dir.path(), small());
+    let at = |base: i64| {
+        let mut b = BatchBuilder::new(Compression::None)
+            .base_offset(base)
+            .partition_leader_epoch(1);
+        b.append(0, None, Some(b"v"), &[]).unwrap();
+        b.build().unwrap()
+    };
+    log.append_as_follower(at(0), 0).unwrap();
+    let far = 1 + i64::from(i32::MAX);
+    let a = log.append_as_follower(at(far), 0).unwrap();
+    assert_eq!(a.rolled, Some(RollReason::OffsetOverflow));
+    assert_eq!(log.segment_summaries().last().unwrap().base_offset, far);
+    assert_eq!(
+        log.read(far, 100, None, true).unwrap().first_batch_offset,
+        Some(far)
+    );
+    // Offsets between the two batches read as the next batch (a gap, as compaction leaves).
+    assert_eq!(
+        log.read(5, 100, None, true).unwrap().first_batch_offset,
+        Some(far)
+    );
+}

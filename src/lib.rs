@@ -12,7 +12,7 @@
 //! | [`coordinator`] | the ZooKeeper-protocol coordinator: tree, sessions, watches, log, server |
 //! | [`logging`] | `tracing` set-up for tools and daemons |
 //! | [`protocol`] | Kafka wire protocol, pure: codecs, frames, headers, generated messages, error codes; `records`: RecordBatch v2, CRC32C, codecs |
-//! | [`log`]     | the storage engine: segments, indexes, partition log (append, read, roll, truncate, retention, recovery), leader epoch cache, checkpoints, log manager; reading `.txnindex`, `.snapshot` |
+//! | [`log`]     | the storage engine: segments, indexes, partition log (append, read, roll, truncate, retention, compaction, recovery), leader epoch cache, checkpoints, log manager; reading `.txnindex`, `.snapshot` |
 
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]

@@ -35,8 +35,10 @@ pub struct LogConfig {
     pub max_message_bytes: u32,
     /// `cleanup.policy` contains `delete`: retention deletes old segments.
     pub cleanup_delete: bool,
-    /// `cleanup.policy` contains `compact` (compaction itself is not implemented yet).
+    /// `cleanup.policy` contains `compact`: the cleaner keeps the latest record per key.
     pub cleanup_compact: bool,
+    /// `delete.retention.ms`: how long tombstones survive compaction.
+    pub delete_retention_ms: i64,
     /// `message.timestamp.type`: keep the producer's timestamps or stamp the append time.
     pub message_timestamp_type: TimestampType,
 }
@@ -57,6 +59,7 @@ impl Default for LogConfig {
             max_message_bytes: 1_048_588,
             cleanup_delete: true,
             cleanup_compact: false,
+            delete_retention_ms: 86_400_000,
             message_timestamp_type: TimestampType::CreateTime,
         }
     }
@@ -112,6 +115,7 @@ impl LogConfig {
             max_message_bytes: uint("max.message.bytes", d.max_message_bytes),
             cleanup_delete,
             cleanup_compact,
+            delete_retention_ms: long("delete.retention.ms", d.delete_retention_ms),
             message_timestamp_type: match get("message.timestamp.type") {
                 Some(Value::String(s)) if s == "LogAppendTime" => TimestampType::LogAppendTime,
                 _ => TimestampType::CreateTime,

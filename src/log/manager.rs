@@ -454,11 +454,14 @@ impl LogManager {
         Ok(())
     }
 
-    /// Periodic work: `flush.ms` flushes, retention, removal of `.deleted` files.
+    /// Periodic work: `flush.ms` flushes, compaction, retention, removal of `.deleted` files.
     pub fn maintain(&self, now_ms: i64) -> Result<()> {
         for (_, log) in self.logs.values() {
             let mut log = lock_log(log);
             log.flush_if_due(now_ms)?;
+            if log.config().cleanup_compact {
+                log.compact(now_ms)?;
+            }
             log.apply_retention(now_ms)?;
             log.remove_deleted_files(now_ms)?;
         }

@@ -7,11 +7,11 @@
 //!   ([`partition_log`]: append, read, roll, truncation, retention, flush, recovery), the leader
 //!   epoch cache ([`leader_epoch`]), checkpoint files ([`checkpoint`]) and the log manager over
 //!   the broker's `log.dirs` ([`manager`]);
-//! - pure decisions: when to roll ([`roll`]) and what retention deletes ([`retention`]).
-//!
-//! Compaction (`cleanup.policy=compact`) is not implemented yet.
+//! - pure decisions: when to roll ([`roll`]) and what retention deletes ([`retention`]);
+//! - compaction ([`compaction`]): latest record per key, crash-safe segment swap.
 
 pub mod checkpoint;
+pub mod compaction;
 pub mod config;
 pub mod error;
 pub mod files;

@@ -21,6 +21,7 @@ use bytes::{Bytes, BytesMut};
 
 use super::DELETED_SUFFIX;
 use super::checkpoint::EpochEntry;
+use super::compaction::{self, Cleaned, OffsetMap};
 use super::config::LogConfig;
 use super::error::{LogError, Result, io_err};
 use super::files::{SegmentFileKind, base_offset_from_file_name};
@@ -92,6 +93,15 @@ pub struct OpenReport {
     pub bytes_truncated: u64,
 }
 
+/// What a compaction pass did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CompactionReport {
+    pub segments_cleaned: usize,
+    pub bytes_removed: u64,
+    /// Distinct keys in the cleaned range.
+    pub keys: usize,
+}
+
 /// What a retention pass did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RetentionReport {
@@ -119,6 +129,12 @@ pub struct PartitionLog {
     last_flush_ms: i64,
     /// `.deleted` files and when they may be removed (ms).
     pending_deletes: Vec<(i64, PathBuf)>,
+}
+
+/// A stored batch that cannot be read while compacting.
+fn corrupt(b: &BatchPosition) -> impl FnOnce(RecordsError) -> LogError + use<> {
+    let position = b.position as usize;
+    move |source| LogError::InvalidBatch { position, source }
 }
 
 fn invalid(position: usize) -> impl FnOnce(RecordsError) -> LogError {
@@ -177,17 +193,22 @@ impl PartitionLog {
         let mut bases = Vec::new();
         let listing = std::fs::read_dir(dir).map_err(io_err("list", dir))?;
         let mut stray = Vec::new();
+        let mut swaps = Vec::new();
         for entry in listing {
             let entry = entry.map_err(io_err("list", dir))?;
             let name = entry.file_name().to_string_lossy().into_owned();
             let path = entry.path();
+            if name.ends_with(".log.swap") {
+                swaps.push(path);
+                continue;
+            }
             if name.ends_with(DELETED_SUFFIX)
                 || name.ends_with(".tmp")
-                || name.ends_with(".cleaned")
-                || name.ends_with(".swap")
+                || name.ends_with(compaction::CLEANED_SUFFIX)
+                || name.ends_with(compaction::SWAP_SUFFIX)
             {
-                // Leftovers of an interrupted delete, checkpoint write or compaction (which
-                // this engine does not run yet): the original files are authoritative.
+                // Leftovers of an interrupted delete, checkpoint write or cleaning: the
+                // original files are authoritative.
                 stray.push(path);
                 continue;
             }
@@ -199,6 +220,19 @@ impl PartitionLog {
         }
         for p in stray {
             std::fs::remove_file(&p).map_err(io_err("remove", &p))?;
+        }
+        // A cleaned segment fully written and renamed to .swap replaces its original.
+        for p in swaps {
+            compaction::complete_swap(&p)?;
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if let Ok(base) = base_offset_from_file_name(&name) {
+                if !bases.contains(&base) {
+                    bases.push(base);
+                }
+            }
         }
         // Index files without their .log are orphans (Kafka deletes them too).
         for entry in std::fs::read_dir(dir).map_err(io_err("list", dir))? {
@@ -819,6 +853,75 @@ impl PartitionLog {
             );
         }
         report.log_start_offset = self.log_start_offset;
+        Ok(report)
+    }
+
+    /// One compaction pass (`cleanup.policy=compact`): every inactive segment wholly below
+    /// the high watermark keeps only the latest record of each key; tombstones go once their
+    /// segment's largest timestamp is older than `now - delete.retention.ms`. Offsets never
+    /// change. See [`compaction`] for the crash-safe swap.
+    pub fn compact(&mut self, now_ms: i64) -> Result<CompactionReport> {
+        let mut report = CompactionReport::default();
+        let bases: Vec<i64> = self.segments.keys().copied().collect();
+        let cleanable: Vec<i64> = bases
+            .windows(2)
+            .filter(|w| w[1] <= self.high_watermark)
+            .map(|w| w[0])
+            .collect();
+        if cleanable.is_empty() {
+            return Ok(report);
+        }
+        let mut map = OffsetMap::default();
+        for base in &cleanable {
+            let Some(seg) = self.segments.get(base) else {
+                continue;
+            };
+            for b in seg.batch_positions()? {
+                let rb = RecordBatch::parse(seg.read_batch(&b)?).map_err(corrupt(&b))?;
+                map.add_batch(&rb).map_err(corrupt(&b))?;
+            }
+        }
+        let horizon = now_ms.saturating_sub(self.config.delete_retention_ms);
+        for base in cleanable {
+            let Some(seg) = self.segments.get(&base) else {
+                continue;
+            };
+            let drop_tombstones = seg.summary().largest_timestamp < horizon;
+            let mut parts = Vec::new();
+            let mut changed = false;
+            let before = seg.size();
+            for b in seg.batch_positions()? {
+                let bytes = seg.read_batch(&b)?;
+                let rb = RecordBatch::parse(bytes.clone()).map_err(corrupt(&b))?;
+                match compaction::clean_batch(&rb, &map, drop_tombstones).map_err(corrupt(&b))? {
+                    Cleaned::Keep => parts.push(bytes),
+                    Cleaned::Drop => changed = true,
+                    Cleaned::Rewrite(new) => {
+                        changed = true;
+                        parts.push(new);
+                    }
+                }
+            }
+            if !changed {
+                continue;
+            }
+            let log_path = seg.log_path().to_path_buf();
+            let swap = compaction::write_swap(&log_path, &parts)?;
+            if let Some(old) = self.segments.remove(&base) {
+                drop(old);
+            }
+            compaction::complete_swap(&swap)?;
+            let (mut seg, _) =
+                Segment::open(&self.dir, base, &self.config, false, now_ms, &mut |_| {})?;
+            seg.seal()?;
+            report.segments_cleaned += 1;
+            report.bytes_removed += before.saturating_sub(seg.size());
+            self.segments.insert(base, seg);
+        }
+        report.keys = map.len();
+        if report.segments_cleaned > 0 {
+            tracing::info!(partition = %self.name(), segments = report.segments_cleaned, bytes_removed = report.bytes_removed, "compacted log");
+        }
         Ok(report)
     }
 

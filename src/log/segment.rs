@@ -624,6 +624,26 @@ impl Segment {
         Ok(removed)
     }
 
+    /// Every batch of the segment, in order (header scan).
+    pub fn batch_positions(&self) -> Result<Vec<BatchPosition>> {
+        let mut out = Vec::new();
+        let mut position = 0;
+        while let Some(b) = self.read_header(position)? {
+            position += u64::from(b.size);
+            out.push(b);
+        }
+        Ok(out)
+    }
+
+    /// The bytes of one batch found by [`Segment::batch_positions`] or a read.
+    pub fn read_batch(&self, b: &BatchPosition) -> Result<Bytes> {
+        let mut buf = vec![0u8; b.size as usize];
+        self.log
+            .read_exact_at(&mut buf, b.position)
+            .map_err(io_err("read segment", &self.log_path))?;
+        Ok(Bytes::from(buf))
+    }
+
     /// fsyncs the log and both indexes.
     pub fn flush(&self) -> Result<()> {
         self.log

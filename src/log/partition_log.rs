@@ -733,7 +733,9 @@ impl PartitionLog {
     /// Removes every batch holding an offset `>= offset` (a follower diverged from its leader).
     /// The batch holding `offset` goes whole, so the new log end offset is returned; it may be
     /// below `offset` when `offset` was inside a batch. Below the first segment the log is
-    /// emptied and restarts at `offset`.
+    /// emptied and restarts at `offset`; when nothing at or after the log start offset would
+    /// remain, the log is emptied and restarts at the log start offset (which never moves
+    /// back).
     pub fn truncate_to(&mut self, offset: i64, now_ms: i64) -> Result<i64> {
         if offset >= self.log_end_offset {
             return Ok(self.log_end_offset);
@@ -749,9 +751,29 @@ impl PartitionLog {
                 self.queue_delete(s, now_ms)?;
             }
         }
-        let active = self.active_mut()?;
-        active.truncate_to(offset)?;
-        self.log_end_offset = active.next_offset();
+        // An active segment left empty goes too while an older one exists, so the log end is
+        // where the data really ends (compaction may have emptied segments or their tails).
+        let end = loop {
+            let older_exists = self.segments.len() > 1;
+            let active = self.active_mut()?;
+            active.truncate_to(offset)?;
+            if active.is_empty() && older_exists {
+                if let Some((_, empty)) = self.segments.pop_last() {
+                    self.queue_delete(empty, now_ms)?;
+                }
+                continue;
+            }
+            break active.next_offset();
+        };
+        if end < self.log_start_offset {
+            // Nothing at or after the log start is left (the batch holding `offset` went
+            // whole, or compaction had emptied the range): the log start never moves back, so
+            // the log restarts empty there.
+            let start = self.log_start_offset;
+            self.truncate_fully_and_start_at(start, now_ms)?;
+            return Ok(self.log_end_offset);
+        }
+        self.log_end_offset = end;
         self.after_truncation()?;
         tracing::info!(partition = %self.name(), log_end_offset = self.log_end_offset, "truncated log");
         Ok(self.log_end_offset)

@@ -13,7 +13,7 @@
 //! | [`logging`] | `tracing` set-up for tools and daemons |
 //! | [`protocol`] | Kafka wire protocol, pure: codecs, frames, headers, generated messages, error codes; `records`: RecordBatch v2, CRC32C, codecs |
 //! | [`admin`]   | pure cluster-administration rules: topic names, replica placement (Kafka's `AdminUtils`), replica-assignment lists, reassignment plans; used by `topics` and the controller |
-//! | [`log`]     | the storage engine; so far segment file names and reading `.index`, `.timeindex`, `.txnindex`, `.snapshot` |
+//! | [`log`]     | the storage engine: segments, indexes, partition log (append, read, roll, truncate, retention, compaction, recovery), leader epoch cache, checkpoints, log manager; reading `.txnindex`, `.snapshot` |
 
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]

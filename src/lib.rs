@@ -13,10 +13,12 @@
 //! | [`logging`] | `tracing` set-up for tools and daemons |
 //! | [`protocol`] | Kafka wire protocol, pure: codecs, frames, headers, generated messages, error codes; `records`: RecordBatch v2, CRC32C, codecs |
 //! | [`log`]     | the storage engine; so far segment file names and reading `.index`, `.timeindex`, `.txnindex`, `.snapshot` |
+//! | [`broker`]  | the Kafka broker: TCP server, connection limits, request routing, one handler per API, metadata cache |
 
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]
 
+pub mod broker;
 pub mod cli;
 pub mod config;
 pub mod coordinator;

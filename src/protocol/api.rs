@@ -5,6 +5,8 @@
 //! [`client_versions`] is the full spec range per key, used by clients and by tools such as
 //! `kafka-broker-api-versions` to compare with what a broker advertises.
 
+// The broker's handler files own their version ranges; only those constants are used here.
+use crate::broker::handlers;
 use crate::protocol::error_code::ErrorCode;
 use crate::protocol::messages::api_versions_response::ApiVersion;
 use crate::protocol::messages::{ApiKey, ApiVersionsResponse};
@@ -33,10 +35,17 @@ impl ApiVersionRange {
 
 /// The APIs the rkafka broker serves, in key order.
 ///
-/// Empty for now: the broker does not exist yet. Each request handler adds its key and the
-/// versions it implements here when it lands (never more than the spec's range, which a test
-/// checks), so the ApiVersions response never advertises an API rkafka cannot answer.
-pub const SERVED: &[ApiVersionRange] = &[];
+/// Each request handler adds its key here when it lands, with the `VERSIONS` its file declares
+/// (never more than the spec's range, which a test checks), so the ApiVersions response never
+/// advertises an API rkafka cannot answer.
+pub const SERVED: &[ApiVersionRange] = &[
+    served(ApiKey::Metadata, handlers::metadata::VERSIONS),
+    served(ApiKey::ApiVersions, handlers::api_versions::VERSIONS),
+];
+
+const fn served(api_key: ApiKey, (min, max): (i16, i16)) -> ApiVersionRange {
+    ApiVersionRange { api_key, min, max }
+}
 
 /// The served range for `api_key` in `table`.
 pub fn served_range(table: &[ApiVersionRange], api_key: ApiKey) -> Option<ApiVersionRange> {

@@ -146,7 +146,13 @@ async fn read_requests(
                 }
             }
         }
-        let deadline = idle.map(|d| activity.last() + d);
+        // Past the deadline only while a request is in progress (which keeps the connection
+        // alive): look again one idle period later instead of waking in a loop.
+        let deadline = idle.map(|d| {
+            let due = activity.last() + d;
+            let now = Instant::now();
+            if due <= now { now + d } else { due }
+        });
         tokio::select! {
             _ = stop.changed() => return,
             () = tx.closed() => return,

@@ -1,10 +1,7 @@
-//! Which API versions rkafka serves, and which the specs define (what a client can use).
-//!
-//! [`SERVED`] is the only source of the broker's ApiVersions response: a key is listed only
-//! once its handler exists, with exactly the versions that handler implements and tests.
-//! [`client_versions`] is the full spec range per key, used by clients and by tools such as
-//! `kafka-broker-api-versions` to compare with what a broker advertises.
-
+//! API version ranges: the type a served table is made of (the broker's table,
+//! `broker::handlers::SERVED`, lists each API once its handler exists), the ApiVersions
+//! response built from such a table, and [`client_versions`], the full spec range per key,
+//! used by clients and by tools such as `kafka-broker-api-versions`.
 use crate::protocol::error_code::ErrorCode;
 use crate::protocol::messages::api_versions_response::ApiVersion;
 use crate::protocol::messages::{ApiKey, ApiVersionsResponse};
@@ -30,13 +27,6 @@ impl ApiVersionRange {
         (max >= self.min.max(other_min)).then_some(max)
     }
 }
-
-/// The APIs the rkafka broker serves, in key order.
-///
-/// Empty for now: the broker does not exist yet. Each request handler adds its key and the
-/// versions it implements here when it lands (never more than the spec's range, which a test
-/// checks), so the ApiVersions response never advertises an API rkafka cannot answer.
-pub const SERVED: &[ApiVersionRange] = &[];
 
 /// The served range for `api_key` in `table`.
 pub fn served_range(table: &[ApiVersionRange], api_key: ApiKey) -> Option<ApiVersionRange> {
@@ -85,17 +75,6 @@ pub fn client_versions() -> Vec<ApiVersionRange> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn served_table_stays_within_the_specs_and_sorted() {
-        let mut previous = None;
-        for r in SERVED {
-            let (min, max) = r.api_key.valid_versions();
-            assert!(min <= r.min && r.min <= r.max && r.max <= max, "{r:?}");
-            assert!(previous < Some(r.api_key), "sorted, no duplicates");
-            previous = Some(r.api_key);
-        }
-    }
 
     #[test]
     fn client_versions_cover_every_key() {

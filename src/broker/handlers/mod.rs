@@ -1,0 +1,270 @@
+//! Request routing: header -> version check against [`SERVED`] -> the API's handler -> the
+//! encoded response frame. One file per API below; each declares the versions it implements as
+//! `VERSIONS`, which the [`SERVED`] table references, so advertising and handling cannot drift.
+//!
+//! Adding an API: write `handlers/<api>.rs` with `VERSIONS` and a `handle` function, list it in
+//! `SERVED`, and add its arm to [`dispatch`].
+//!
+//! Kafka's rules for what cannot be answered: an ApiVersions version the broker does not serve
+//! gets a v0 body with error 35 and the table (so the client can retry at a version both know);
+//! any other unserved API or version, and any request that does not decode, closes the
+//! connection. Nothing a client sends can panic here.
+
+pub mod api_versions;
+pub mod metadata;
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use crate::broker::metadata::MetadataCache;
+use crate::protocol::api::{ApiVersionRange, is_served};
+use crate::protocol::codec::{ChainWriter, DecodeError, EncodeError};
+use crate::protocol::header::{
+    decode_request_header, encode_any_response, encode_response, unsupported_api_versions_response,
+};
+use crate::protocol::messages::{ApiKey, Request, RequestHeader, Response};
+
+/// The APIs the rkafka broker serves, in key order: the only source of its ApiVersions
+/// response. Each handler adds its key here when it lands, with the `VERSIONS` its file
+/// declares (never more than the spec's range, which a test checks), so the broker never
+/// advertises an API it cannot answer.
+pub const SERVED: &[ApiVersionRange] = &[
+    served(ApiKey::Metadata, metadata::VERSIONS),
+    served(ApiKey::ApiVersions, api_versions::VERSIONS),
+];
+
+const fn served(api_key: ApiKey, (min, max): (i16, i16)) -> ApiVersionRange {
+    ApiVersionRange { api_key, min, max }
+}
+
+/// What handlers share: the broker's state. Cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub struct BrokerContext {
+    pub metadata: Arc<MetadataCache>,
+}
+
+/// A request ready for its handler, or the fallback answer the router gives itself.
+#[allow(clippy::large_enum_variant)] // made once per request and moved into its task
+#[derive(Debug)]
+pub enum Routed {
+    /// A served API and version with its decoded body.
+    Call {
+        header: RequestHeader,
+        request: Request,
+    },
+    /// An ApiVersions version the broker does not serve: answer v0, error 35, the table.
+    UnsupportedApiVersions { correlation_id: i32 },
+}
+
+/// Why a connection is closed instead of answered.
+#[derive(Debug, thiserror::Error)]
+pub enum CloseReason {
+    #[error("malformed request: {0}")]
+    Malformed(#[from] DecodeError),
+    #[error("{api:?} v{version} is not served")]
+    NotServed { api: ApiKey, version: i16 },
+    #[error("response to {api:?} v{version} could not be encoded: {source}")]
+    Encode {
+        api: ApiKey,
+        version: i16,
+        #[source]
+        source: EncodeError,
+    },
+}
+
+/// Decodes a request frame (without its length prefix) and checks its version.
+pub fn route(frame: Bytes) -> Result<Routed, CloseReason> {
+    let mut split = decode_request_header(frame)?;
+    let (api, version) = (split.api_key, split.version());
+    if !is_served(SERVED, api, version) {
+        return if api == ApiKey::ApiVersions {
+            Ok(Routed::UnsupportedApiVersions {
+                correlation_id: split.header.correlation_id,
+            })
+        } else {
+            Err(CloseReason::NotServed { api, version })
+        };
+    }
+    let request = split.decode_body()?;
+    Ok(Routed::Call {
+        header: split.header,
+        request,
+    })
+}
+
+/// Runs the handler for `routed` and encodes the whole response frame (length prefix and
+/// header of the right version included) as chunks ready for a vectored write.
+pub async fn respond(ctx: &BrokerContext, routed: Routed) -> Result<Vec<Bytes>, CloseReason> {
+    let mut w = ChainWriter::with_capacity(256);
+    match routed {
+        Routed::UnsupportedApiVersions { correlation_id } => {
+            let body = unsupported_api_versions_response(SERVED);
+            encode_response(&mut w, correlation_id, 0, &body).map_err(|source| {
+                CloseReason::Encode {
+                    api: ApiKey::ApiVersions,
+                    version: 0,
+                    source,
+                }
+            })?;
+        }
+        Routed::Call { header, request } => {
+            let version = header.request_api_version;
+            let response = dispatch(ctx, version, request).await?;
+            encode_any_response(&mut w, header.correlation_id, version, &response).map_err(
+                |source| CloseReason::Encode {
+                    api: response.api_key(),
+                    version,
+                    source,
+                },
+            )?;
+        }
+    }
+    Ok(w.finish())
+}
+
+/// Hands a decoded request to its API's handler. `async` because handlers to come (acks=all
+/// produce, long-poll fetch) wait.
+async fn dispatch(
+    ctx: &BrokerContext,
+    version: i16,
+    request: Request,
+) -> Result<Response, CloseReason> {
+    match request {
+        Request::ApiVersions(req) => Ok(api_versions::handle(&req, version, SERVED).into()),
+        Request::Metadata(req) => {
+            Ok(metadata::handle(&req, version, &ctx.metadata.snapshot()).into())
+        }
+        other => Err(CloseReason::NotServed {
+            api: other.api_key(),
+            version,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::BytesMut;
+
+    use super::*;
+
+    #[test]
+    fn served_table_stays_within_the_specs_and_sorted() {
+        let mut previous = None;
+        for r in SERVED {
+            let (min, max) = r.api_key.valid_versions();
+            assert!(min <= r.min && r.min <= r.max && r.max <= max, "{r:?}");
+            assert!(previous < Some(r.api_key), "sorted, no duplicates");
+            previous = Some(r.api_key);
+        }
+    }
+    use crate::protocol::frame::{Frame, decode_frame};
+    use crate::protocol::header::{decode_response, encode_request};
+    use crate::protocol::messages::{ApiVersionsRequest, MetadataRequest, ProduceRequest};
+
+    fn frame<M: crate::protocol::codec::ApiRequest>(version: i16, body: &M) -> Bytes {
+        let mut buf = BytesMut::new();
+        encode_request(&mut buf, 42, Some("t"), version, body).unwrap();
+        buf.split_off(4).freeze()
+    }
+
+    async fn answer(frame: Bytes, api: ApiKey, version: i16) -> Response {
+        let ctx = BrokerContext::default();
+        let routed = route(frame).unwrap();
+        let chunks = respond(&ctx, routed).await.unwrap();
+        let mut all = BytesMut::new();
+        for c in chunks {
+            all.extend_from_slice(&c);
+        }
+        let Ok(Frame::Complete(body)) = decode_frame(&mut all, usize::MAX) else {
+            panic!("one whole frame")
+        };
+        assert!(all.is_empty());
+        let (header, resp) = decode_response(api, version, body).unwrap();
+        assert_eq!(header.correlation_id, 42);
+        resp
+    }
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn served_versions_are_answered() {
+        block_on(async {
+            for v in api_versions::VERSIONS.0..=api_versions::VERSIONS.1 {
+                let req = ApiVersionsRequest {
+                    client_software_name: "t".into(),
+                    client_software_version: "1".into(),
+                    ..Default::default()
+                };
+                let Response::ApiVersions(r) = answer(frame(v, &req), ApiKey::ApiVersions, v).await
+                else {
+                    panic!()
+                };
+                assert_eq!(r.error_code, 0);
+                assert_eq!(r.api_keys.len(), SERVED.len());
+            }
+            for v in metadata::VERSIONS.0..=metadata::VERSIONS.1 {
+                let req = MetadataRequest::default();
+                let resp = answer(frame(v, &req), ApiKey::Metadata, v).await;
+                assert!(matches!(resp, Response::Metadata(_)), "v{v}");
+            }
+        });
+    }
+
+    #[test]
+    fn unserved_api_versions_version_gets_the_v0_fallback() {
+        // key 18, version 9, correlation 42, client id "t", tagged fields, then junk
+        let raw = Bytes::from_static(&[0, 18, 0, 9, 0, 0, 0, 42, 0, 1, b't', 0, 0xff, 0xfe]);
+        let routed = route(raw.clone()).unwrap();
+        assert!(matches!(
+            routed,
+            Routed::UnsupportedApiVersions { correlation_id: 42 }
+        ));
+        block_on(async {
+            let Response::ApiVersions(r) = answer(raw, ApiKey::ApiVersions, 0).await else {
+                panic!()
+            };
+            assert_eq!(r.error_code, 35);
+            assert_eq!(r.api_keys.len(), SERVED.len());
+        });
+    }
+
+    #[test]
+    fn unserved_apis_and_garbage_close() {
+        let produce = frame(7, &ProduceRequest::default());
+        assert!(matches!(
+            route(produce),
+            Err(CloseReason::NotServed {
+                api: ApiKey::Produce,
+                version: 7
+            })
+        ));
+        // Metadata v13 does not exist
+        let raw = Bytes::from_static(&[0, 3, 0, 13, 0, 0, 0, 1, 0, 0, 0]);
+        assert!(matches!(route(raw), Err(CloseReason::NotServed { .. })));
+        // truncated Metadata v4 body
+        let mut good = frame(4, &MetadataRequest::default()).to_vec();
+        good.truncate(good.len() - 1);
+        assert!(matches!(
+            route(Bytes::from(good)),
+            Err(CloseReason::Malformed(_))
+        ));
+        for raw in [&[][..], &[0, 3], &[0x7f, 0x7f, 0, 0, 0, 0, 0, 0]] {
+            assert!(route(Bytes::copy_from_slice(raw)).is_err());
+        }
+    }
+
+    #[test]
+    fn served_table_references_the_handlers() {
+        let range = |k| crate::protocol::api::served_range(SERVED, k).unwrap();
+        let av = range(ApiKey::ApiVersions);
+        assert_eq!((av.min, av.max), api_versions::VERSIONS);
+        let md = range(ApiKey::Metadata);
+        assert_eq!((md.min, md.max), metadata::VERSIONS);
+    }
+}

@@ -1,0 +1,9 @@
+//! The Kafka broker: network server and request routing ([`server`], [`connection`],
+//! [`limits`]), one handler file per API ([`handlers`]), and the metadata cache the handlers
+//! answer from ([`metadata`]). Storage, replication and the controller come later.
+
+pub mod connection;
+pub mod handlers;
+pub mod limits;
+pub mod metadata;
+pub mod server;

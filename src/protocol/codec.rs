@@ -347,6 +347,7 @@ impl Decoder {
         }
     }
 
+    #[inline]
     fn need(&self, what: &'static str, needed: usize) -> Result<(), DecodeError> {
         if self.buf.len() < needed {
             return Err(DecodeErrorKind::Truncated {
@@ -360,6 +361,7 @@ impl Decoder {
     }
 
     /// Consumes `n` bytes as a zero-copy slice.
+    #[inline]
     pub fn take(&mut self, what: &'static str, n: usize) -> Result<Bytes, DecodeError> {
         if n > self.buf.len() {
             return Err(DecodeErrorKind::LengthPastEnd {
@@ -373,45 +375,54 @@ impl Decoder {
     }
 
     /// A boolean: any non-zero byte is true, as in Kafka.
+    #[inline]
     pub fn bool(&mut self) -> Result<bool, DecodeError> {
         Ok(self.i8()? != 0)
     }
 
+    #[inline]
     pub fn i8(&mut self) -> Result<i8, DecodeError> {
         self.need("int8", 1)?;
         Ok(self.buf.get_i8())
     }
 
+    #[inline]
     pub fn i16(&mut self) -> Result<i16, DecodeError> {
         self.need("int16", 2)?;
         Ok(self.buf.get_i16())
     }
 
+    #[inline]
     pub fn u16(&mut self) -> Result<u16, DecodeError> {
         self.need("uint16", 2)?;
         Ok(self.buf.get_u16())
     }
 
+    #[inline]
     pub fn i32(&mut self) -> Result<i32, DecodeError> {
         self.need("int32", 4)?;
         Ok(self.buf.get_i32())
     }
 
+    #[inline]
     pub fn u32(&mut self) -> Result<u32, DecodeError> {
         self.need("uint32", 4)?;
         Ok(self.buf.get_u32())
     }
 
+    #[inline]
     pub fn i64(&mut self) -> Result<i64, DecodeError> {
         self.need("int64", 8)?;
         Ok(self.buf.get_i64())
     }
 
+    #[inline]
     pub fn f64(&mut self) -> Result<f64, DecodeError> {
         self.need("float64", 8)?;
         Ok(self.buf.get_f64())
     }
 
+    #[inline]
     pub fn uuid(&mut self) -> Result<Uuid, DecodeError> {
         self.need("uuid", 16)?;
         let mut raw = [0u8; 16];
@@ -419,7 +430,15 @@ impl Decoder {
         Ok(Uuid(raw))
     }
 
+    #[inline]
     fn uvarint64(&mut self, max_bytes: usize) -> Result<u64, DecodeError> {
+        // Almost every length, count and tag fits in one byte: skip the loop for those.
+        if let Some(&b) = self.buf.first()
+            && b < 0x80
+        {
+            self.buf.advance(1);
+            return Ok(u64::from(b));
+        }
         let mut value = 0u64;
         for i in 0..max_bytes {
             self.need("varint", 1)?;
@@ -433,18 +452,21 @@ impl Decoder {
     }
 
     /// An unsigned varint of at most 5 bytes (Kafka's `readUnsignedVarint`).
+    #[inline]
     pub fn uvarint(&mut self) -> Result<u32, DecodeError> {
         // Five 7-bit groups carry 35 bits; like Kafka, the excess high bits are dropped.
         Ok(self.uvarint64(5)? as u32)
     }
 
     /// A zig-zag signed varint (int32).
+    #[inline]
     pub fn varint(&mut self) -> Result<i32, DecodeError> {
         let raw = self.uvarint()?;
         Ok(((raw >> 1) as i32) ^ -((raw & 1) as i32))
     }
 
     /// A zig-zag signed varlong (int64, at most 10 bytes).
+    #[inline]
     pub fn varlong(&mut self) -> Result<i64, DecodeError> {
         let raw = self.uvarint64(10)?;
         Ok(((raw >> 1) as i64) ^ -((raw & 1) as i64))
@@ -452,6 +474,7 @@ impl Decoder {
 
     /// Reads a length prefix: int16 (`wide == false`) or int32 when not flexible, compact
     /// unsigned varint (length + 1) when flexible. `None` is null.
+    #[inline]
     fn length(
         &mut self,
         what: &'static str,
@@ -476,6 +499,7 @@ impl Decoder {
         }
     }
 
+    #[inline]
     fn sized(
         &mut self,
         what: &'static str,
@@ -700,35 +724,51 @@ pub trait Writer {
         self.write_slice(records);
     }
 
+    #[inline]
     fn write_bool(&mut self, v: bool) {
         self.write_slice(&[u8::from(v)]);
     }
+    #[inline]
     fn write_i8(&mut self, v: i8) {
         self.write_slice(&v.to_be_bytes());
     }
+    #[inline]
     fn write_i16(&mut self, v: i16) {
         self.write_slice(&v.to_be_bytes());
     }
+    #[inline]
     fn write_u16(&mut self, v: u16) {
         self.write_slice(&v.to_be_bytes());
     }
+    #[inline]
     fn write_i32(&mut self, v: i32) {
         self.write_slice(&v.to_be_bytes());
     }
+    #[inline]
     fn write_u32(&mut self, v: u32) {
         self.write_slice(&v.to_be_bytes());
     }
+    #[inline]
     fn write_i64(&mut self, v: i64) {
         self.write_slice(&v.to_be_bytes());
     }
+    #[inline]
     fn write_f64(&mut self, v: f64) {
         self.write_slice(&v.to_be_bytes());
     }
+    #[inline]
     fn write_uuid(&mut self, v: &Uuid) {
         self.write_slice(&v.0);
     }
 
+    #[inline]
     fn write_uvarint(&mut self, mut v: u32) {
+        // One byte for nearly every length and count: a fixed-size write the compiler turns
+        // into a single store instead of a variable-length copy.
+        if v < 0x80 {
+            self.write_slice(&[v as u8]);
+            return;
+        }
         let mut buf = [0u8; 5];
         let mut n = 0;
         while v >= 0x80 {
@@ -739,6 +779,7 @@ pub trait Writer {
         buf[n] = v as u8;
         self.write_slice(&buf[..=n]);
     }
+    #[inline]
     fn write_varint(&mut self, v: i32) {
         self.write_uvarint(((v << 1) ^ (v >> 31)) as u32);
     }
@@ -756,6 +797,7 @@ pub trait Writer {
     }
 
     /// A length or count prefix (`None` = null): int16/int32, or compact when flexible.
+    #[inline]
     fn write_length(
         &mut self,
         what: &'static str,
@@ -826,6 +868,7 @@ pub trait Writer {
     fn write_records_field(&mut self, v: &Bytes, flexible: bool) -> Result<(), EncodeError> {
         self.write_nullable_records_field(Some(v), flexible)
     }
+    #[inline]
     fn write_array_len(&mut self, len: Option<usize>, flexible: bool) -> Result<(), EncodeError> {
         self.write_length("array", len, flexible, true)
     }
@@ -837,12 +880,14 @@ pub trait Writer {
 }
 
 impl Writer for BytesMut {
+    #[inline]
     fn write_slice(&mut self, src: &[u8]) {
         self.extend_from_slice(src);
     }
 }
 
 impl Writer for Vec<u8> {
+    #[inline]
     fn write_slice(&mut self, src: &[u8]) {
         self.extend_from_slice(src);
     }
@@ -903,6 +948,7 @@ impl ChainWriter {
 }
 
 impl Writer for ChainWriter {
+    #[inline]
     fn write_slice(&mut self, src: &[u8]) {
         self.current.extend_from_slice(src);
         self.len += src.len();

@@ -132,6 +132,8 @@ pub struct DecodeError(Box<DecodeErrorInner>);
 
 impl DecodeError {
     /// An error without location; generated code adds the location as it propagates.
+    /// Cold (as are the `in_*` helpers): keeps error building out of the inlined hot paths.
+    #[cold]
     pub fn new(kind: DecodeErrorKind) -> Self {
         DecodeError(Box::new(DecodeErrorInner {
             message: None,
@@ -156,6 +158,7 @@ impl DecodeError {
     }
 
     /// Prefixes the path with a field name (called while the error propagates outwards).
+    #[cold]
     pub fn in_field(mut self, field: &'static str) -> Self {
         let path = &mut self.0.path;
         if path.is_empty() {
@@ -170,6 +173,7 @@ impl DecodeError {
     }
 
     /// Prefixes the path with an array index.
+    #[cold]
     pub fn in_index(mut self, index: usize) -> Self {
         let path = &mut self.0.path;
         let prefix = if path.is_empty() || path.starts_with('[') {
@@ -182,6 +186,7 @@ impl DecodeError {
     }
 
     /// Records the message and version (outermost context; kept if already set).
+    #[cold]
     pub fn in_message(mut self, name: &'static str, version: i16) -> Self {
         if self.0.message.is_none() {
             self.0.message = Some((name, version));
@@ -713,6 +718,13 @@ pub fn tagged_field_size(tag: u32, size: usize) -> usize {
     uvarint_size(tag) + uvarint_size(size as u32) + size
 }
 
+/// The error for a value too long for its length prefix; cold so that the length writer
+/// stays small enough to inline.
+#[cold]
+fn too_long(what: &'static str, len: usize, max: usize) -> EncodeError {
+    EncodeError::TooLong { what, len, max }
+}
+
 /// A sink for encoded bytes. Everything has a default implementation on top of
 /// [`Writer::write_slice`]; [`Writer::put_records`] may keep the buffer instead of copying it.
 pub trait Writer {
@@ -812,7 +824,7 @@ pub trait Writer {
             i16::MAX as usize
         };
         match len {
-            Some(n) if n > max => return Err(EncodeError::TooLong { what, len: n, max }),
+            Some(n) if n > max => return Err(too_long(what, n, max)),
             _ => {}
         }
         match (flexible, wide, len) {

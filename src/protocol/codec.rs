@@ -809,7 +809,9 @@ pub trait Writer {
     }
 
     /// A length or count prefix (`None` = null): int16/int32, or compact when flexible.
-    #[inline]
+    // Always inlined: called for every string, byte array and array, and with constant
+    // `flexible`/`wide` arguments the match folds to one arm at each call site.
+    #[inline(always)]
     fn write_length(
         &mut self,
         what: &'static str,
@@ -880,7 +882,7 @@ pub trait Writer {
     fn write_records_field(&mut self, v: &Bytes, flexible: bool) -> Result<(), EncodeError> {
         self.write_nullable_records_field(Some(v), flexible)
     }
-    #[inline]
+    #[inline(always)]
     fn write_array_len(&mut self, len: Option<usize>, flexible: bool) -> Result<(), EncodeError> {
         self.write_length("array", len, flexible, true)
     }

@@ -132,6 +132,8 @@ pub struct DecodeError(Box<DecodeErrorInner>);
 
 impl DecodeError {
     /// An error without location; generated code adds the location as it propagates.
+    /// Cold (as are the `in_*` helpers): keeps error building out of the inlined hot paths.
+    #[cold]
     pub fn new(kind: DecodeErrorKind) -> Self {
         DecodeError(Box::new(DecodeErrorInner {
             message: None,
@@ -156,6 +158,7 @@ impl DecodeError {
     }
 
     /// Prefixes the path with a field name (called while the error propagates outwards).
+    #[cold]
     pub fn in_field(mut self, field: &'static str) -> Self {
         let path = &mut self.0.path;
         if path.is_empty() {
@@ -170,6 +173,7 @@ impl DecodeError {
     }
 
     /// Prefixes the path with an array index.
+    #[cold]
     pub fn in_index(mut self, index: usize) -> Self {
         let path = &mut self.0.path;
         let prefix = if path.is_empty() || path.starts_with('[') {
@@ -182,6 +186,7 @@ impl DecodeError {
     }
 
     /// Records the message and version (outermost context; kept if already set).
+    #[cold]
     pub fn in_message(mut self, name: &'static str, version: i16) -> Self {
         if self.0.message.is_none() {
             self.0.message = Some((name, version));
@@ -347,6 +352,7 @@ impl Decoder {
         }
     }
 
+    #[inline]
     fn need(&self, what: &'static str, needed: usize) -> Result<(), DecodeError> {
         if self.buf.len() < needed {
             return Err(DecodeErrorKind::Truncated {
@@ -360,6 +366,7 @@ impl Decoder {
     }
 
     /// Consumes `n` bytes as a zero-copy slice.
+    #[inline]
     pub fn take(&mut self, what: &'static str, n: usize) -> Result<Bytes, DecodeError> {
         if n > self.buf.len() {
             return Err(DecodeErrorKind::LengthPastEnd {
@@ -373,45 +380,54 @@ impl Decoder {
     }
 
     /// A boolean: any non-zero byte is true, as in Kafka.
+    #[inline]
     pub fn bool(&mut self) -> Result<bool, DecodeError> {
         Ok(self.i8()? != 0)
     }
 
+    #[inline]
     pub fn i8(&mut self) -> Result<i8, DecodeError> {
         self.need("int8", 1)?;
         Ok(self.buf.get_i8())
     }
 
+    #[inline]
     pub fn i16(&mut self) -> Result<i16, DecodeError> {
         self.need("int16", 2)?;
         Ok(self.buf.get_i16())
     }
 
+    #[inline]
     pub fn u16(&mut self) -> Result<u16, DecodeError> {
         self.need("uint16", 2)?;
         Ok(self.buf.get_u16())
     }
 
+    #[inline]
     pub fn i32(&mut self) -> Result<i32, DecodeError> {
         self.need("int32", 4)?;
         Ok(self.buf.get_i32())
     }
 
+    #[inline]
     pub fn u32(&mut self) -> Result<u32, DecodeError> {
         self.need("uint32", 4)?;
         Ok(self.buf.get_u32())
     }
 
+    #[inline]
     pub fn i64(&mut self) -> Result<i64, DecodeError> {
         self.need("int64", 8)?;
         Ok(self.buf.get_i64())
     }
 
+    #[inline]
     pub fn f64(&mut self) -> Result<f64, DecodeError> {
         self.need("float64", 8)?;
         Ok(self.buf.get_f64())
     }
 
+    #[inline]
     pub fn uuid(&mut self) -> Result<Uuid, DecodeError> {
         self.need("uuid", 16)?;
         let mut raw = [0u8; 16];
@@ -419,7 +435,15 @@ impl Decoder {
         Ok(Uuid(raw))
     }
 
+    #[inline]
     fn uvarint64(&mut self, max_bytes: usize) -> Result<u64, DecodeError> {
+        // Almost every length, count and tag fits in one byte: skip the loop for those.
+        if let Some(&b) = self.buf.first()
+            && b < 0x80
+        {
+            self.buf.advance(1);
+            return Ok(u64::from(b));
+        }
         let mut value = 0u64;
         for i in 0..max_bytes {
             self.need("varint", 1)?;
@@ -433,18 +457,21 @@ impl Decoder {
     }
 
     /// An unsigned varint of at most 5 bytes (Kafka's `readUnsignedVarint`).
+    #[inline]
     pub fn uvarint(&mut self) -> Result<u32, DecodeError> {
         // Five 7-bit groups carry 35 bits; like Kafka, the excess high bits are dropped.
         Ok(self.uvarint64(5)? as u32)
     }
 
     /// A zig-zag signed varint (int32).
+    #[inline]
     pub fn varint(&mut self) -> Result<i32, DecodeError> {
         let raw = self.uvarint()?;
         Ok(((raw >> 1) as i32) ^ -((raw & 1) as i32))
     }
 
     /// A zig-zag signed varlong (int64, at most 10 bytes).
+    #[inline]
     pub fn varlong(&mut self) -> Result<i64, DecodeError> {
         let raw = self.uvarint64(10)?;
         Ok(((raw >> 1) as i64) ^ -((raw & 1) as i64))
@@ -452,6 +479,7 @@ impl Decoder {
 
     /// Reads a length prefix: int16 (`wide == false`) or int32 when not flexible, compact
     /// unsigned varint (length + 1) when flexible. `None` is null.
+    #[inline]
     fn length(
         &mut self,
         what: &'static str,
@@ -476,6 +504,7 @@ impl Decoder {
         }
     }
 
+    #[inline]
     fn sized(
         &mut self,
         what: &'static str,
@@ -689,6 +718,13 @@ pub fn tagged_field_size(tag: u32, size: usize) -> usize {
     uvarint_size(tag) + uvarint_size(size as u32) + size
 }
 
+/// The error for a value too long for its length prefix; cold so that the length writer
+/// stays small enough to inline.
+#[cold]
+fn too_long(what: &'static str, len: usize, max: usize) -> EncodeError {
+    EncodeError::TooLong { what, len, max }
+}
+
 /// A sink for encoded bytes. Everything has a default implementation on top of
 /// [`Writer::write_slice`]; [`Writer::put_records`] may keep the buffer instead of copying it.
 pub trait Writer {
@@ -700,35 +736,51 @@ pub trait Writer {
         self.write_slice(records);
     }
 
+    #[inline]
     fn write_bool(&mut self, v: bool) {
         self.write_slice(&[u8::from(v)]);
     }
+    #[inline]
     fn write_i8(&mut self, v: i8) {
         self.write_slice(&v.to_be_bytes());
     }
+    #[inline]
     fn write_i16(&mut self, v: i16) {
         self.write_slice(&v.to_be_bytes());
     }
+    #[inline]
     fn write_u16(&mut self, v: u16) {
         self.write_slice(&v.to_be_bytes());
     }
+    #[inline]
     fn write_i32(&mut self, v: i32) {
         self.write_slice(&v.to_be_bytes());
     }
+    #[inline]
     fn write_u32(&mut self, v: u32) {
         self.write_slice(&v.to_be_bytes());
     }
+    #[inline]
     fn write_i64(&mut self, v: i64) {
         self.write_slice(&v.to_be_bytes());
     }
+    #[inline]
     fn write_f64(&mut self, v: f64) {
         self.write_slice(&v.to_be_bytes());
     }
+    #[inline]
     fn write_uuid(&mut self, v: &Uuid) {
         self.write_slice(&v.0);
     }
 
+    #[inline]
     fn write_uvarint(&mut self, mut v: u32) {
+        // One byte for nearly every length and count: a fixed-size write the compiler turns
+        // into a single store instead of a variable-length copy.
+        if v < 0x80 {
+            self.write_slice(&[v as u8]);
+            return;
+        }
         let mut buf = [0u8; 5];
         let mut n = 0;
         while v >= 0x80 {
@@ -739,6 +791,7 @@ pub trait Writer {
         buf[n] = v as u8;
         self.write_slice(&buf[..=n]);
     }
+    #[inline]
     fn write_varint(&mut self, v: i32) {
         self.write_uvarint(((v << 1) ^ (v >> 31)) as u32);
     }
@@ -756,6 +809,9 @@ pub trait Writer {
     }
 
     /// A length or count prefix (`None` = null): int16/int32, or compact when flexible.
+    // Always inlined: called for every string, byte array and array, and with constant
+    // `flexible`/`wide` arguments the match folds to one arm at each call site.
+    #[inline(always)]
     fn write_length(
         &mut self,
         what: &'static str,
@@ -770,7 +826,7 @@ pub trait Writer {
             i16::MAX as usize
         };
         match len {
-            Some(n) if n > max => return Err(EncodeError::TooLong { what, len: n, max }),
+            Some(n) if n > max => return Err(too_long(what, n, max)),
             _ => {}
         }
         match (flexible, wide, len) {
@@ -826,6 +882,7 @@ pub trait Writer {
     fn write_records_field(&mut self, v: &Bytes, flexible: bool) -> Result<(), EncodeError> {
         self.write_nullable_records_field(Some(v), flexible)
     }
+    #[inline(always)]
     fn write_array_len(&mut self, len: Option<usize>, flexible: bool) -> Result<(), EncodeError> {
         self.write_length("array", len, flexible, true)
     }
@@ -837,12 +894,14 @@ pub trait Writer {
 }
 
 impl Writer for BytesMut {
+    #[inline]
     fn write_slice(&mut self, src: &[u8]) {
         self.extend_from_slice(src);
     }
 }
 
 impl Writer for Vec<u8> {
+    #[inline]
     fn write_slice(&mut self, src: &[u8]) {
         self.extend_from_slice(src);
     }
@@ -903,6 +962,7 @@ impl ChainWriter {
 }
 
 impl Writer for ChainWriter {
+    #[inline]
     fn write_slice(&mut self, src: &[u8]) {
         self.current.extend_from_slice(src);
         self.len += src.len();

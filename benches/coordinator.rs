@@ -72,7 +72,8 @@ fn make_dir(prefix: &str) -> PathBuf {
 
 fn wait_ready(name: &str, addr: SocketAddr, log: &Path) {
     let deadline = Instant::now() + Duration::from_secs(60);
-    while four_letter(addr, "ruok").as_deref() != Some("imok") {
+    // srvr answers "not currently serving" until the server has loaded its database.
+    while !four_letter(addr, "srvr").is_some_and(|s| s.starts_with("Zookeeper version")) {
         assert!(
             Instant::now() < deadline,
             "{name} did not answer ruok on {addr}; its output:\n{}",
@@ -270,36 +271,40 @@ struct Results {
     heap: Option<String>,
 }
 
-async fn bench_server(server: &Server, scale: f64) -> Results {
-    let mut rows = Vec::new();
-    let setup = connect(server.addr).await;
-    setup
-        .create("/bench", b"", &open_acl(), CreateMode::Persistent)
-        .await
-        .expect("create /bench");
+/// Throughput rows for each server; the runs alternate between the servers so that the
+/// machine's noise hits both alike.
+async fn throughput(servers: &[&Server], scale: f64) -> Vec<Vec<(String, f64, &'static str)>> {
+    let mut rows = vec![Vec::new(); servers.len()];
+    for s in servers {
+        connect(s.addr)
+            .await
+            .create("/bench", b"", &open_acl(), CreateMode::Persistent)
+            .await
+            .expect("create /bench");
+    }
     let data = vec![b'x'; 100];
     let n1 = ((1000.0 * scale) as usize).max(10);
     let n16 = ((250.0 * scale) as usize).max(5);
     for (clients, per_client) in [(1usize, n1), (CLIENTS, n16)] {
         let mut conns = Vec::new();
-        for _ in 0..clients {
-            conns.push(connect(server.addr).await);
-        }
-        let mut per_kind: Vec<(OpKind, Vec<f64>)> = vec![
-            (OpKind::Create, vec![]),
-            (OpKind::SetData, vec![]),
-            (OpKind::GetData, vec![]),
-        ];
-        // One unmeasured pass first, so the JVM's JIT (and both servers' caches) are warm.
-        for (kind, _) in per_kind.iter() {
-            run_ops(&conns, *kind, RUNS, per_client, &data).await;
-        }
-        for run in 0..RUNS {
-            for (kind, v) in per_kind.iter_mut() {
-                v.push(run_ops(&conns, *kind, run, per_client, &data).await);
+        for s in servers {
+            let mut v = Vec::new();
+            for _ in 0..clients {
+                v.push(connect(s.addr).await);
             }
+            conns.push(v);
         }
-        for (kind, v) in per_kind {
+        for kind in [OpKind::Create, OpKind::SetData, OpKind::GetData] {
+            // One unmeasured pass first, so the JVM's JIT (and both servers' caches) are warm.
+            for c in &conns {
+                run_ops(c, kind, RUNS, per_client, &data).await;
+            }
+            let mut results = vec![Vec::new(); servers.len()];
+            for run in 0..RUNS {
+                for (i, c) in conns.iter().enumerate() {
+                    results[i].push(run_ops(c, kind, run, per_client, &data).await);
+                }
+            }
             let name = match kind {
                 OpKind::Create => "create",
                 OpKind::SetData => "setData",
@@ -309,18 +314,27 @@ async fn bench_server(server: &Server, scale: f64) -> Results {
                 "{name}, {clients} client{} (ops/s)",
                 if clients == 1 { "" } else { "s" }
             );
-            eprintln!(
-                "  {}: {label}: {:?}",
-                server.name,
-                v.iter().map(|x| *x as u64).collect::<Vec<_>>()
-            );
-            rows.push((label, median(v), "higher"));
+            for (i, v) in results.into_iter().enumerate() {
+                eprintln!(
+                    "  {}: {label}: {:?}",
+                    servers[i].name,
+                    v.iter().map(|x| *x as u64).collect::<Vec<_>>()
+                );
+                rows[i].push((label.clone(), median(v), "higher"));
+            }
         }
-        for c in conns {
-            let _ = c.close().await;
+        for v in conns {
+            for c in v {
+                let _ = c.close().await;
+            }
         }
     }
+    rows
+}
 
+async fn bench_server(server: &Server, scale: f64) -> Results {
+    let mut rows = Vec::new();
+    let setup = connect(server.addr).await;
     // Watch latency: A watches, B writes; from B's send to A's event.
     let (a, mut a_events) = ZkClient::connect(ClientConfig::new(server.addr.to_string()))
         .await
@@ -436,12 +450,18 @@ fn main() {
     let zk = start_zookeeper();
     let rk_version = four_letter(rk.addr, "srvr").unwrap_or_default();
     let zk_version = four_letter(zk.addr, "srvr").unwrap_or_default();
-    eprintln!("benchmarking rkafka");
-    let r = rt.block_on(bench_server(&rk, scale));
+    eprintln!("throughput, alternating between the servers");
+    let mut tp = rt.block_on(throughput(&[&rk, &zk], scale));
+    eprintln!("watch latency and RSS of rkafka");
+    let mut r = rt.block_on(bench_server(&rk, scale));
     drop(rk);
-    eprintln!("benchmarking ZooKeeper");
-    let z = rt.block_on(bench_server(&zk, scale));
+    eprintln!("watch latency and RSS of ZooKeeper");
+    let mut z = rt.block_on(bench_server(&zk, scale));
     drop(zk);
+    let zk_rows = tp.pop().unwrap_or_default();
+    let rk_rows = tp.pop().unwrap_or_default();
+    r.rows.splice(0..0, rk_rows);
+    z.rows.splice(0..0, zk_rows);
 
     println!();
     println!("rkafka: {}", rk_version.lines().next().unwrap_or("?"));

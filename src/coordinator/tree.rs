@@ -238,7 +238,8 @@ pub fn fixup_acl(acl: &[Acl], auth: Option<&[(String, String)]>) -> Result<Vec<A
 pub struct DataTree {
     /// Boxed so that the table's slots stay small (32 bytes): the table is sized in powers
     /// of two and is at worst under half full, so inline nodes would waste far more.
-    nodes: HashMap<String, Box<Node>>,
+    /// Keys are boxed too (16 bytes, not a String's 24): paths never grow.
+    nodes: HashMap<Box<str>, Box<Node>>,
     ephemerals: HashMap<i64, BTreeSet<String>>,
     /// Containers and TTL nodes, checked periodically by [`DataTree::expired_candidates`].
     expirable: HashSet<String>,
@@ -318,7 +319,7 @@ impl DataTree {
             children: BTreeSet::new(),
         };
         self.index(&path, &node);
-        self.nodes.insert(path, Box::new(node));
+        self.nodes.insert(path.into_boxed_str(), Box::new(node));
         true
     }
 
@@ -357,8 +358,8 @@ impl DataTree {
     }
 
     /// Every node in an order where parents come before children (for snapshots).
-    pub fn nodes_parent_first(&self) -> Vec<(&String, &Node)> {
-        let mut v: Vec<(&String, &Node)> = self.nodes.iter().map(|(p, n)| (p, &**n)).collect();
+    pub fn nodes_parent_first(&self) -> Vec<(&str, &Node)> {
+        let mut v: Vec<(&str, &Node)> = self.nodes.iter().map(|(p, n)| (&**p, &**n)).collect();
         v.sort_by(|a, b| {
             let da = a.0.matches('/').count() - usize::from(a.0 == "/");
             let db = b.0.matches('/').count() - usize::from(b.0 == "/");
@@ -413,12 +414,12 @@ impl DataTree {
 
     fn rollback(&mut self, undo: Undo) {
         for (path, old) in undo.into_iter().rev() {
-            if let Some(cur) = self.nodes.remove(&path) {
+            if let Some(cur) = self.nodes.remove(path.as_str()) {
                 self.unindex(&path, &cur);
             }
             if let Some(old) = old {
                 self.index(&path, &old);
-                self.nodes.insert(path, old);
+                self.nodes.insert(path.into_boxed_str(), old);
             }
         }
     }
@@ -504,7 +505,7 @@ impl DataTree {
                     c.path.clone()
                 };
                 validate_path(&path, false)?;
-                if self.nodes.contains_key(&path) {
+                if self.nodes.contains_key(path.as_str()) {
                     return Err(Code::NodeExists);
                 }
                 if parent.ephemeral_session().is_some() {
@@ -531,7 +532,7 @@ impl DataTree {
                     pzxid: ctx.zxid,
                     ..Stat::default()
                 };
-                if let Some(p) = self.nodes.get_mut(&parent_path) {
+                if let Some(p) = self.nodes.get_mut(parent_path.as_str()) {
                     p.stat.cversion = p.stat.cversion.wrapping_add(1);
                     p.stat.pzxid = ctx.zxid;
                 }
@@ -572,7 +573,7 @@ impl DataTree {
                 if let Some(old) = self.nodes.remove(path.as_str()) {
                     self.unindex(path, &old);
                 }
-                if let Some(p) = self.nodes.get_mut(&parent_path) {
+                if let Some(p) = self.nodes.get_mut(parent_path.as_str()) {
                     let name = &path[path.rfind('/').map_or(0, |i| i + 1)..];
                     p.children.remove(name);
                     p.stat.cversion = p.stat.cversion.wrapping_add(1);
@@ -1329,7 +1330,7 @@ mod tests {
         let order: Vec<_> = t
             .nodes_parent_first()
             .into_iter()
-            .map(|(p, _)| p.clone())
+            .map(|(p, _)| p.to_string())
             .collect();
         assert_eq!(order[0], "/");
         assert!(

@@ -82,12 +82,21 @@ const CRC_TABLE: [u32; 256] = {
 
 /// CRC-32 (IEEE), the checksum of log entries and snapshots.
 pub fn crc32(data: &[u8]) -> u32 {
-    let mut c = !0u32;
+    !crc32_extend(!0, data)
+}
+
+/// Feeds `data` into a running CRC-32 state (start with `!0`, finish with `!state`).
+fn crc32_extend(mut c: u32, data: &[u8]) -> u32 {
     for &b in data {
         c = CRC_TABLE[((c ^ u32::from(b)) & 0xff) as usize] ^ (c >> 8);
     }
-    !c
+    c
 }
+
+/// Snapshot bytes buffered before they are written out: the snapshot streams to its file
+/// instead of being built whole in memory (tens of MiB at 100k nodes, which the allocator
+/// would then keep as resident memory).
+const SNAP_CHUNK: usize = 1 << 20;
 
 /// One logged transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -507,6 +516,20 @@ impl Store {
         last_zxid: i64,
     ) -> Result<PathBuf, StoreError> {
         self.commit()?;
+        let path = self
+            .snap_dir
+            .join(format!("snapshot.{:x}", last_zxid as u64));
+        let tmp = self
+            .snap_dir
+            .join(format!("snapshot.{:x}.tmp", last_zxid as u64));
+        let mut f = File::create(&tmp).map_err(io_err(&tmp))?;
+        let mut crc = !0u32;
+        let mut spill = |buf: &mut Vec<u8>, crc: &mut u32| -> Result<(), StoreError> {
+            *crc = crc32_extend(*crc, buf);
+            f.write_all(buf).map_err(io_err(&tmp))?;
+            buf.clear();
+            Ok(())
+        };
         let mut w = Writer::new();
         w.buf.extend_from_slice(SNAP_MAGIC);
         w.i32(FORMAT_VERSION as i32)
@@ -522,20 +545,15 @@ impl Store {
             w.ustring(path).buffer(n.data.as_deref());
             write_acls(&mut w, &n.acl);
             n.stat.write(&mut w);
+            if w.buf.len() >= SNAP_CHUNK {
+                spill(&mut w.buf, &mut crc)?;
+            }
         }
-        let crc = crc32(&w.buf);
-        w.buf.extend_from_slice(&crc.to_be_bytes());
-        let path = self
-            .snap_dir
-            .join(format!("snapshot.{:x}", last_zxid as u64));
-        let tmp = self
-            .snap_dir
-            .join(format!("snapshot.{:x}.tmp", last_zxid as u64));
-        {
-            let mut f = File::create(&tmp).map_err(io_err(&tmp))?;
-            f.write_all(&w.buf).map_err(io_err(&tmp))?;
-            f.sync_all().map_err(io_err(&tmp))?;
-        }
+        spill(&mut w.buf, &mut crc)?;
+        w.buf.extend_from_slice(&(!crc).to_be_bytes());
+        f.write_all(&w.buf).map_err(io_err(&tmp))?;
+        f.sync_all().map_err(io_err(&tmp))?;
+        drop(f);
         fs::rename(&tmp, &path).map_err(io_err(&path))?;
         sync_dir(&self.snap_dir)?;
         let (log_path, file) = new_log(&self.log_dir, last_zxid.wrapping_add(1))?;

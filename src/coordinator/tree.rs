@@ -8,6 +8,7 @@
 //! sessions.rs to turn into notifications.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use super::proto::{Acl, Code, CreateMode, ReadOp, Stat, WriteOp, op, perms};
 
@@ -25,10 +26,12 @@ const SPECIAL: [&str; 4] = ["/", "/zookeeper", "/zookeeper/quota", "/zookeeper/c
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Node {
     pub data: Option<Vec<u8>>,
-    pub acl: Vec<Acl>,
+    /// Shared with every other node holding an equal ACL (see [`DataTree::intern_acl`]):
+    /// nearly all nodes carry the same one, and a private copy costs ~150 bytes per node.
+    pub acl: Arc<[Acl]>,
     pub stat: Stat,
-    /// Child names (not full paths).
-    pub children: BTreeSet<String>,
+    /// Child names (not full paths); boxed, as they never grow (8 bytes less per child).
+    pub children: BTreeSet<Box<str>>,
 }
 
 impl Node {
@@ -99,7 +102,7 @@ pub struct MultiFailure {
     pub code: Code,
 }
 
-type Undo = Vec<(String, Option<Node>)>;
+type Undo = Vec<(String, Option<Box<Node>>)>;
 
 /// Validates a client path (ZooKeeper's PathUtils rules). Sequential creates may end in '/'
 /// because the counter is appended.
@@ -233,12 +236,18 @@ pub fn fixup_acl(acl: &[Acl], auth: Option<&[(String, String)]>) -> Result<Vec<A
 /// The znode tree plus indexes of ephemerals, containers and TTL nodes.
 #[derive(Debug, Clone)]
 pub struct DataTree {
-    nodes: HashMap<String, Node>,
+    /// Boxed so that the table's slots stay small (32 bytes): the table is sized in powers
+    /// of two and is at worst under half full, so inline nodes would waste far more.
+    /// Keys are boxed too (16 bytes, not a String's 24): paths never grow.
+    nodes: HashMap<Box<str>, Box<Node>>,
     ephemerals: HashMap<i64, BTreeSet<String>>,
     /// Containers and TTL nodes, checked periodically by [`DataTree::expired_candidates`].
     expirable: HashSet<String>,
     /// zookeeper.extendedTypesEnabled: TTL nodes are refused with Unimplemented when false.
     pub ttl_enabled: bool,
+    /// The ACL stored last, reused by the next node with an equal ACL. One entry keeps the
+    /// cache bounded while still sharing the ACL of long runs of similar creates.
+    last_acl: Arc<[Acl]>,
 }
 
 impl Default for DataTree {
@@ -255,6 +264,7 @@ impl DataTree {
             ephemerals: HashMap::new(),
             expirable: HashSet::new(),
             ttl_enabled,
+            last_acl: Arc::from(Acl::open_unsafe()),
         };
         for p in SPECIAL {
             // A fresh ZooKeeper 3.8 shows cversion -1 on "/" and -2 on "/zookeeper" (its
@@ -274,6 +284,15 @@ impl DataTree {
         t
     }
 
+    /// The shared copy of `acl`: the last stored ACL when equal, else a new one that becomes
+    /// the last.
+    fn intern_acl(&mut self, acl: Vec<Acl>) -> Arc<[Acl]> {
+        if *self.last_acl != *acl {
+            self.last_acl = Arc::from(acl);
+        }
+        Arc::clone(&self.last_acl)
+    }
+
     /// Inserts a node as read from a snapshot (or a system node), linking it to its parent
     /// (which must already exist) and indexing it. Returns false when the parent is missing.
     pub fn insert_raw(
@@ -284,7 +303,7 @@ impl DataTree {
         stat: Stat,
     ) -> bool {
         if let Some(parent) = parent_of(&path) {
-            let name = path[path.rfind('/').map_or(0, |i| i + 1)..].to_string();
+            let name: Box<str> = path[path.rfind('/').map_or(0, |i| i + 1)..].into();
             match self.nodes.get_mut(parent) {
                 Some(p) => {
                     p.children.insert(name);
@@ -292,6 +311,7 @@ impl DataTree {
                 None => return false,
             }
         }
+        let acl = self.intern_acl(acl);
         let node = Node {
             data,
             acl,
@@ -299,7 +319,7 @@ impl DataTree {
             children: BTreeSet::new(),
         };
         self.index(&path, &node);
-        self.nodes.insert(path, node);
+        self.nodes.insert(path.into_boxed_str(), Box::new(node));
         true
     }
 
@@ -312,6 +332,7 @@ impl DataTree {
         acl: Vec<Acl>,
         stat: Stat,
     ) -> bool {
+        let acl = self.intern_acl(acl);
         match self.nodes.get_mut(path) {
             Some(n) => {
                 n.data = data;
@@ -324,7 +345,7 @@ impl DataTree {
     }
 
     pub fn get(&self, path: &str) -> Option<&Node> {
-        self.nodes.get(path)
+        self.nodes.get(path).map(|n| &**n)
     }
 
     /// Number of znodes, system nodes included.
@@ -337,8 +358,8 @@ impl DataTree {
     }
 
     /// Every node in an order where parents come before children (for snapshots).
-    pub fn nodes_parent_first(&self) -> Vec<(&String, &Node)> {
-        let mut v: Vec<_> = self.nodes.iter().collect();
+    pub fn nodes_parent_first(&self) -> Vec<(&str, &Node)> {
+        let mut v: Vec<(&str, &Node)> = self.nodes.iter().map(|(p, n)| (&**p, &**n)).collect();
         v.sort_by(|a, b| {
             let da = a.0.matches('/').count() - usize::from(a.0 == "/");
             let db = b.0.matches('/').count() - usize::from(b.0 == "/");
@@ -393,18 +414,18 @@ impl DataTree {
 
     fn rollback(&mut self, undo: Undo) {
         for (path, old) in undo.into_iter().rev() {
-            if let Some(cur) = self.nodes.remove(&path) {
+            if let Some(cur) = self.nodes.remove(path.as_str()) {
                 self.unindex(&path, &cur);
             }
             if let Some(old) = old {
                 self.index(&path, &old);
-                self.nodes.insert(path, old);
+                self.nodes.insert(path.into_boxed_str(), old);
             }
         }
     }
 
     fn node(&self, path: &str) -> Result<&Node, Code> {
-        self.nodes.get(path).ok_or(Code::NoNode)
+        self.nodes.get(path).map(|n| &**n).ok_or(Code::NoNode)
     }
 
     /// Applies one write atomically. The op is fixed up in place (ACLs resolved, sequential
@@ -484,7 +505,7 @@ impl DataTree {
                     c.path.clone()
                 };
                 validate_path(&path, false)?;
-                if self.nodes.contains_key(&path) {
+                if self.nodes.contains_key(path.as_str()) {
                     return Err(Code::NodeExists);
                 }
                 if parent.ephemeral_session().is_some() {
@@ -511,7 +532,7 @@ impl DataTree {
                     pzxid: ctx.zxid,
                     ..Stat::default()
                 };
-                if let Some(p) = self.nodes.get_mut(&parent_path) {
+                if let Some(p) = self.nodes.get_mut(parent_path.as_str()) {
                     p.stat.cversion = p.stat.cversion.wrapping_add(1);
                     p.stat.pzxid = ctx.zxid;
                 }
@@ -552,7 +573,7 @@ impl DataTree {
                 if let Some(old) = self.nodes.remove(path.as_str()) {
                     self.unindex(path, &old);
                 }
-                if let Some(p) = self.nodes.get_mut(&parent_path) {
+                if let Some(p) = self.nodes.get_mut(parent_path.as_str()) {
                     let name = &path[path.rfind('/').map_or(0, |i| i + 1)..];
                     p.children.remove(name);
                     p.stat.cversion = p.stat.cversion.wrapping_add(1);
@@ -596,8 +617,9 @@ impl DataTree {
                     return Err(Code::BadVersion);
                 }
                 self.save(undo, path);
+                let shared = self.intern_acl(fixed.clone());
                 let n = self.nodes.get_mut(path.as_str()).ok_or(Code::NoNode)?;
-                n.acl = fixed.clone();
+                n.acl = shared;
                 n.stat.aversion = n.stat.aversion.wrapping_add(1);
                 *acl = fixed;
                 Ok(OpResult::SetAcl(n.stat()))
@@ -686,13 +708,13 @@ impl DataTree {
         if !acl_allows(&n.acl, perms::READ, Some(auth)) {
             return Err(Code::NoAuth);
         }
-        Ok((n.children.iter().cloned().collect(), n.stat()))
+        Ok((n.children.iter().map(|c| c.to_string()).collect(), n.stat()))
     }
 
     /// getACL: the ACL and Stat (no permission needed, as in ZooKeeper).
     pub fn get_acl(&self, path: &str) -> Result<(Vec<Acl>, Stat), Code> {
         let n = self.node(path)?;
-        Ok((n.acl.clone(), n.stat()))
+        Ok((n.acl.to_vec(), n.stat()))
     }
 
     /// getAllChildrenNumber: every descendant of `path`.
@@ -1308,7 +1330,7 @@ mod tests {
         let order: Vec<_> = t
             .nodes_parent_first()
             .into_iter()
-            .map(|(p, _)| p.clone())
+            .map(|(p, _)| p.to_string())
             .collect();
         assert_eq!(order[0], "/");
         assert!(

@@ -12,17 +12,21 @@
 //! | [`coordinator`] | the ZooKeeper-protocol coordinator: tree, sessions, watches, log, server; the async client |
 //! | [`logging`] | `tracing` set-up for tools and daemons |
 //! | [`protocol`] | Kafka wire protocol, pure: codecs, frames, headers, generated messages, error codes; `records`: RecordBatch v2, CRC32C, codecs |
+//! | [`net`]     | framed Kafka connections over TCP: correlation ids, pipelining, frame limits, timeouts |
+//! | [`client`]  | the Kafka client: bootstrap, ApiVersions negotiation, metadata cache, pooled broker connections |
 //! | [`log`]     | the storage engine; so far segment file names and reading `.index`, `.timeindex`, `.txnindex`, `.snapshot` |
 
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]
 
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod coordinator;
 pub mod daemon;
 pub mod error;
 pub mod log;
 pub mod logging;
+pub mod net;
 pub mod protocol;
 pub mod types;

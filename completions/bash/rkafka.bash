@@ -16,6 +16,9 @@ _rkafka() {
             ",$1")
                 cmd="rkafka"
                 ;;
+            rkafka,broker-api-versions)
+                cmd="rkafka__subcmd__broker__subcmd__api__subcmd__versions"
+                ;;
             rkafka,dump-log)
                 cmd="rkafka__subcmd__dump__subcmd__log"
                 ;;
@@ -35,7 +38,21 @@ _rkafka() {
 
     case "${cmd}" in
         rkafka)
-            opts="-h -V --help --version dump-log zookeeper-server-start zookeeper-server-stop zookeeper-shell"
+            opts="-h -V --help --version broker-api-versions dump-log zookeeper-server-start zookeeper-server-stop zookeeper-shell"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        broker__subcmd__api__subcmd__versions)
+            opts="-h -V --help --version broker-api-versions dump-log zookeeper-server-start zookeeper-server-stop zookeeper-shell"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -49,7 +66,7 @@ _rkafka() {
             return 0
             ;;
         dump__subcmd__log)
-            opts="-h -V --help --version dump-log zookeeper-server-start zookeeper-server-stop zookeeper-shell"
+            opts="-h -V --help --version broker-api-versions dump-log zookeeper-server-start zookeeper-server-stop zookeeper-shell"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -63,7 +80,7 @@ _rkafka() {
             return 0
             ;;
         zookeeper__subcmd__server__subcmd__start)
-            opts="-h -V --help --version dump-log zookeeper-server-start zookeeper-server-stop zookeeper-shell"
+            opts="-h -V --help --version broker-api-versions dump-log zookeeper-server-start zookeeper-server-stop zookeeper-shell"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -77,7 +94,7 @@ _rkafka() {
             return 0
             ;;
         zookeeper__subcmd__server__subcmd__stop)
-            opts="-h -V --help --version dump-log zookeeper-server-start zookeeper-server-stop zookeeper-shell"
+            opts="-h -V --help --version broker-api-versions dump-log zookeeper-server-start zookeeper-server-stop zookeeper-shell"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -91,7 +108,7 @@ _rkafka() {
             return 0
             ;;
         zookeeper__subcmd__shell)
-            opts="-h -V --help --version dump-log zookeeper-server-start zookeeper-server-stop zookeeper-shell"
+            opts="-h -V --help --version broker-api-versions dump-log zookeeper-server-start zookeeper-server-stop zookeeper-shell"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -282,4 +282,71 @@ mod tests {
             "{text}"
         );
     }
+
+    /// A fake broker that knows ApiVersions only up to v2: it answers v3 with error 35 and
+    /// its table in a v0 body, and v2 with its table; it records the versions asked.
+    async fn old_broker(asked: tokio::sync::mpsc::UnboundedSender<i16>) -> HostPort {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            loop {
+                let mut len = [0u8; 4];
+                if s.read_exact(&mut len).await.is_err() {
+                    return;
+                }
+                let mut req = vec![0u8; i32::from_be_bytes(len) as usize];
+                s.read_exact(&mut req).await.unwrap();
+                let version = i16::from_be_bytes([req[2], req[3]]);
+                asked.send(version).unwrap();
+                let mut body = req[4..8].to_vec();
+                let table: &[(i16, i16, i16)] = &[(3, 0, 1), (18, 0, 2)];
+                body.extend_from_slice(&(if version > 2 { 35i16 } else { 0 }).to_be_bytes());
+                body.extend_from_slice(&(table.len() as i32).to_be_bytes());
+                for (k, min, max) in table {
+                    for v in [k, min, max] {
+                        body.extend_from_slice(&v.to_be_bytes());
+                    }
+                }
+                if version >= 1 && version <= 2 {
+                    body.extend_from_slice(&0i32.to_be_bytes());
+                }
+                s.write_all(&(body.len() as i32).to_be_bytes())
+                    .await
+                    .unwrap();
+                s.write_all(&body).await.unwrap();
+            }
+        });
+        HostPort {
+            host: "127.0.0.1".into(),
+            port,
+        }
+    }
+
+    #[test]
+    fn unsupported_api_versions_is_retried_with_the_brokers_highest() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+            let addr = old_broker(tx).await;
+            let conn = BrokerConnection::open(&addr, &ClientSettings::default())
+                .await
+                .unwrap();
+            assert_eq!(rx.recv().await, Some(3));
+            assert_eq!(rx.recv().await, Some(2));
+            let client = client_versions();
+            assert_eq!(conn.version_for(&client, ApiKey::Metadata).unwrap(), 1);
+            assert!(matches!(
+                conn.version_for(&client, ApiKey::Produce),
+                Err(ClientError::NoCommonVersion {
+                    api: ApiKey::Produce,
+                    ..
+                })
+            ));
+        });
+    }
 }

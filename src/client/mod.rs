@@ -309,7 +309,7 @@ mod tests {
                         body.extend_from_slice(&v.to_be_bytes());
                     }
                 }
-                if version >= 1 && version <= 2 {
+                if (1..=2).contains(&version) {
                     body.extend_from_slice(&0i32.to_be_bytes());
                 }
                 s.write_all(&(body.len() as i32).to_be_bytes())

@@ -146,3 +146,28 @@ fn refused_connection_names_the_address() {
         assert!(err.to_string().contains("127.0.0.1:1"), "{err}");
     });
 }
+
+#[test]
+fn silent_broker_times_out_naming_it() {
+    rt().block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = HostPort {
+            host: "127.0.0.1".into(),
+            port: listener.local_addr().unwrap().port(),
+        };
+        // Accepts and keeps the socket open without ever answering.
+        let keep = tokio::spawn(async move { listener.accept().await.unwrap() });
+        let settings = ConnectionSettings {
+            request_timeout: Duration::from_millis(100),
+            ..ConnectionSettings::default()
+        };
+        let mut c = Connection::connect(&addr, settings).await.unwrap();
+        let err = c
+            .request(0, &ApiVersionsRequest::default())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, NetError::Timeout { ms: 100, .. }), "{err}");
+        assert!(err.to_string().contains(&addr.to_string()));
+        drop(keep);
+    });
+}

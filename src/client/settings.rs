@@ -85,6 +85,14 @@ impl ClientSettings {
                 "reconnect.backoff.max.ms" => self.reconnect_backoff_max = ms(value)?,
                 "socket.connection.setup.timeout.ms" => self.connection_setup_timeout = ms(value)?,
                 "metadata.max.age.ms" => self.metadata_max_age = ms(value)?,
+                // Only plaintext connections exist; better to refuse than to send in clear.
+                "security.protocol" if !value.eq_ignore_ascii_case("PLAINTEXT") => {
+                    return Err(SettingError {
+                        key: key.to_string(),
+                        value: value.to_string(),
+                        reason: "rkafka's client supports only PLAINTEXT".to_string(),
+                    });
+                }
                 _ => {}
             }
         }
@@ -132,5 +140,7 @@ mod tests {
         let bad = Properties::parse("retry.backoff.ms=soon\n", "c.properties").unwrap();
         let err = s.apply(&bad).unwrap_err();
         assert!(err.to_string().contains("retry.backoff.ms=soon"), "{err}");
+        let ssl = Properties::parse("security.protocol=SSL\n", "c.properties").unwrap();
+        assert!(s.apply(&ssl).unwrap_err().to_string().contains("PLAINTEXT"));
     }
 }

@@ -15,6 +15,8 @@
 //! | [`admin`]   | pure cluster-administration rules: topic names, replica placement (Kafka's `AdminUtils`), replica-assignment lists, reassignment plans; used by `topics` and the controller |
 //! | [`log`]     | the storage engine: segments, indexes, partition log (append, read, roll, truncate, retention, compaction, recovery), leader epoch cache, checkpoints, log manager; reading `.txnindex`, `.snapshot` |
 //! | [`broker`]  | the Kafka broker: TCP server, connection limits, request routing, one handler per API, metadata cache |
+//! | [`net`]     | framed Kafka connections over TCP: correlation ids, pipelining, frame limits, timeouts |
+//! | [`client`]  | the Kafka client: bootstrap, ApiVersions negotiation, metadata cache, pooled broker connections |
 
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]
@@ -22,11 +24,13 @@
 pub mod admin;
 pub mod broker;
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod coordinator;
 pub mod daemon;
 pub mod error;
 pub mod log;
 pub mod logging;
+pub mod net;
 pub mod protocol;
 pub mod types;

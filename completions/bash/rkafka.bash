@@ -16,6 +16,9 @@ _rkafka() {
             ",$1")
                 cmd="rkafka"
                 ;;
+            rkafka,broker-api-versions)
+                cmd="rkafka__subcmd__broker__subcmd__api__subcmd__versions"
+                ;;
             rkafka,dump-log)
                 cmd="rkafka__subcmd__dump__subcmd__log"
                 ;;
@@ -38,7 +41,21 @@ _rkafka() {
 
     case "${cmd}" in
         rkafka)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics broker-api-versions dump-log"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        broker__subcmd__api__subcmd__versions)
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -52,7 +69,7 @@ _rkafka() {
             return 0
             ;;
         dump__subcmd__log)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -66,7 +83,7 @@ _rkafka() {
             return 0
             ;;
         topics)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -80,7 +97,7 @@ _rkafka() {
             return 0
             ;;
         zookeeper__subcmd__server__subcmd__start)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -94,7 +111,7 @@ _rkafka() {
             return 0
             ;;
         zookeeper__subcmd__server__subcmd__stop)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -108,7 +125,7 @@ _rkafka() {
             return 0
             ;;
         zookeeper__subcmd__shell)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -30,6 +30,7 @@ complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "zookeeper-server-star
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "zookeeper-server-stop" -d 'Stop the coordinators started by zookeeper-server-start on this machine [zookeeper-server-stop.sh]'
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "zookeeper-shell" -d 'Run ZooKeeper shell (zkCli) commands against a ZooKeeper ensemble [zookeeper-shell.sh]'
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "topics" -d 'Create, delete, describe, or change a topic [kafka-topics.sh]'
+complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "broker-api-versions" -d 'Print the API versions each broker of a cluster supports [kafka-broker-api-versions.sh]'
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "dump-log" -d 'Print the contents of log segments and their indexes [kafka-dump-log.sh]'
 complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-server-start" -l override -d 'Set a key over the file\'s value (repeatable), e.g. --override clientPort=2182' -r
 complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-server-start" -l daemon -d 'Run in the background; console output goes to $LOG_DIR/zookeeper.out (LOG_DIR defaults to logs/)'
@@ -63,6 +64,12 @@ complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l topics-with-ove
 complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l exclude-internal -d 'Exclude internal topics when running list or describe command. The internal topics will be listed by default'
 complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -s V -l version -d 'Print version'
+complete -c rkafka -n "__fish_rkafka_using_subcommand broker-api-versions" -l bootstrap-server -d 'Brokers to bootstrap from (commas or spaces between entries)' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand broker-api-versions" -l command-config -d 'Client properties file (request.timeout.ms, client.id, ...)' -r -F
+complete -c rkafka -n "__fish_rkafka_using_subcommand broker-api-versions" -l output -d 'text (Kafka\'s format) or json (rkafka\'s addition)' -r -f -a "text\t''
+json\t''"
+complete -c rkafka -n "__fish_rkafka_using_subcommand broker-api-versions" -s h -l help -d 'Print help'
+complete -c rkafka -n "__fish_rkafka_using_subcommand broker-api-versions" -s V -l version -d 'Print version'
 complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -l files -d 'REQUIRED: the comma separated list of data and index log files to be dumped' -r
 complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -l max-message-size -d 'Size of the largest message, in bytes (bounds the batch read to verify an index entry)' -r
 complete -c rkafka -n "__fish_rkafka_using_subcommand dump-log" -l max-bytes -d 'Read at most this many bytes of each .log file, instead of the whole file' -r

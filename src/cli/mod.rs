@@ -7,6 +7,7 @@
 //! `run`; Kafka's command-line habits are applied to every tool by [`args::normalize`].
 
 pub mod args;
+pub mod broker_api_versions;
 pub mod docs;
 pub mod dump_log;
 mod registry;

@@ -1,7 +1,7 @@
 //! The tools this build ships. A tool is listed here only once it works; `rkafka --help`,
 //! completions, man pages and `bin/` wrappers are all derived from this list.
 
-use super::{Tool, dump_log, topics, zookeeper_server, zookeeper_shell};
+use super::{Tool, broker_api_versions, dump_log, topics, zookeeper_server, zookeeper_shell};
 
 /// Every implemented tool, in the order `rkafka --help` lists them: the operator's workflow
 /// (coordinator, topics, ...), diagnostics last.
@@ -39,6 +39,15 @@ pub static TOOLS: &[Tool] = &[
         command: topics::command,
         run: topics::run,
         host_list_options: &["zookeeper"],
+        renamed_options: &[],
+        server: false,
+    },
+    Tool {
+        name: "broker-api-versions",
+        script: "kafka-broker-api-versions.sh",
+        command: broker_api_versions::command,
+        run: broker_api_versions::run,
+        host_list_options: &["bootstrap-server"],
         renamed_options: &[],
         server: false,
     },

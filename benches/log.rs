@@ -173,7 +173,14 @@ fn main() {
         batches.len(),
         t.elapsed()
     );
-    let config = LogConfig::default();
+    // `LOGBENCH_INDEX_INTERVAL` (bytes) overrides `index.interval.bytes` for (1)-(4), to see
+    // what the per-batch offset index write costs.
+    let config = LogConfig {
+        index_interval_bytes: env_u64("LOGBENCH_INDEX_INTERVAL", 4096).min(u64::from(u32::MAX))
+            as u32,
+        ..LogConfig::default()
+    };
+    println!("index.interval.bytes {}", config.index_interval_bytes);
 
     // (1) append without fsync, and plain dd bs=1M.
     let mut append = Vec::new();

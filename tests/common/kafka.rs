@@ -469,8 +469,10 @@ fn random_cluster_id() -> String {
         );
         chunk.copy_from_slice(&h.finish().to_be_bytes());
     }
-    // Kafka reserves the all-zero and 0..01 ids.
-    bytes[0] |= 0x40;
+    // Kafka reserves the all-zero and 0..01 ids; a first character of '-' would read as an
+    // option to StorageTool's argument parser. With the top bits 01 the first character is
+    // one of Q..f.
+    bytes[0] = (bytes[0] & 0x3f) | 0x40;
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::new();
     let mut acc = 0u32;

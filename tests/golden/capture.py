@@ -164,7 +164,8 @@ transaction.state.log.min.isr=1
 group.initial.rebalance.delay.ms=0
 """)
     cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-    run(java(libs, log4j) + ["kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", props])
+    # "--cluster-id=ID": an id starting with "-" would otherwise read as an option.
+    run(java(libs, log4j) + ["kafka.tools.StorageTool", "format", "--cluster-id=" + cluster_id, "-c", props])
     log = open(os.path.join(workdir, "kafka.out"), "wb")
     proc = subprocess.Popen(java(libs, log4j, "512m") + ["kafka.Kafka", props],
                             stdout=log, stderr=subprocess.STDOUT)

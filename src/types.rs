@@ -115,6 +115,97 @@ impl HostPort {
     }
 }
 
+/// Kafka's `Uuid` (topic ids, directory ids): 16 raw bytes, big-endian as on the wire, shown
+/// as URL-safe base64 without padding (22 characters). One type for the wire codecs and the
+/// znode payloads.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Uuid(pub [u8; 16]);
+
+const B64URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+impl Uuid {
+    /// `Uuid.ZERO_UUID`: "no topic id".
+    pub const ZERO: Uuid = Uuid([0; 16]);
+    /// `Uuid.METADATA_TOPIC_ID` (…01), reserved.
+    pub const METADATA_TOPIC_ID: Uuid = Uuid([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+
+    /// A random version-4 id from 16 random bytes, or None when Kafka's `randomUuid` would
+    /// draw again (the zero or metadata id, or a text form starting with '-', which would
+    /// read as a command-line option). Callers loop with fresh bytes.
+    pub fn from_random(mut bytes: [u8; 16]) -> Option<Uuid> {
+        bytes[6] = (bytes[6] & 0x0f) | 0x40;
+        bytes[8] = (bytes[8] & 0x3f) | 0x80;
+        let id = Uuid(bytes);
+        let reserved = id == Uuid::ZERO || id == Uuid::METADATA_TOPIC_ID;
+        (!reserved && !id.to_string().starts_with('-')).then_some(id)
+    }
+
+    /// Parses Kafka's text form: 22 characters of URL-safe base64 (Kafka's `Uuid.fromString`
+    /// also takes the padded 24-character form and, like Java's decoder, ignores the 4 unused
+    /// trailing bits).
+    pub fn parse(text: &str) -> Result<Uuid, BadUuid> {
+        let bad = || BadUuid {
+            text: text.to_string(),
+        };
+        let unpadded = text.strip_suffix("==").unwrap_or(text);
+        let digits: Vec<u8> = unpadded
+            .bytes()
+            .map(|c| B64URL.iter().position(|&d| d == c).map(|p| p as u8))
+            .collect::<Option<_>>()
+            .ok_or_else(bad)?;
+        if digits.len() != 22 {
+            return Err(bad());
+        }
+        let mut bits: u32 = 0;
+        let mut nbits = 0;
+        let mut out = Vec::with_capacity(16);
+        for d in digits {
+            bits = (bits << 6) | u32::from(d);
+            nbits += 6;
+            if nbits >= 8 {
+                nbits -= 8;
+                out.push((bits >> nbits) as u8);
+                bits &= (1 << nbits) - 1;
+            }
+        }
+        let bytes: [u8; 16] = out.try_into().map_err(|_| bad())?;
+        Ok(Uuid(bytes))
+    }
+}
+
+impl fmt::Display for Uuid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = String::with_capacity(22);
+        for chunk in self.0.chunks(3) {
+            let b = [
+                chunk[0],
+                chunk.get(1).copied().unwrap_or(0),
+                chunk.get(2).copied().unwrap_or(0),
+            ];
+            let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+            let chars = chunk.len() + 1;
+            for i in 0..chars {
+                let idx = (n >> (18 - 6 * i)) & 0x3f;
+                s.push(B64URL[idx as usize] as char);
+            }
+        }
+        f.write_str(&s)
+    }
+}
+
+impl fmt::Debug for Uuid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Uuid({self})")
+    }
+}
+
+/// Text that is not a Kafka UUID.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{text}' is not a Kafka UUID (22 characters of URL-safe base64)")]
+pub struct BadUuid {
+    pub text: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

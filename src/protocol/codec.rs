@@ -15,43 +15,7 @@ use std::fmt;
 
 use bytes::{Buf, Bytes, BytesMut};
 
-/// A Kafka UUID (topic ids, directory ids): 16 raw bytes, big-endian as on the wire.
-#[derive(Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Uuid(pub [u8; 16]);
-
-impl Uuid {
-    /// The all-zero UUID, which Kafka uses for "no id".
-    pub const ZERO: Uuid = Uuid([0; 16]);
-}
-
-impl fmt::Display for Uuid {
-    /// Kafka prints UUIDs as URL-safe base64 without padding (22 characters).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const ALPHABET: &[u8; 64] =
-            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-        let mut out = String::with_capacity(22);
-        for chunk in self.0.chunks(3) {
-            let b = [
-                chunk[0],
-                chunk.get(1).copied().unwrap_or(0),
-                chunk.get(2).copied().unwrap_or(0),
-            ];
-            let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-            let chars = chunk.len() + 1;
-            for i in 0..chars {
-                let idx = ((n >> (18 - 6 * i)) & 63) as usize;
-                out.push(char::from(ALPHABET[idx]));
-            }
-        }
-        f.write_str(&out)
-    }
-}
-
-impl fmt::Debug for Uuid {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Uuid({self})")
-    }
-}
+pub use crate::types::Uuid;
 
 /// A tagged field this version of the code does not know: kept verbatim and written back.
 #[derive(Debug, Clone, PartialEq, Eq)]

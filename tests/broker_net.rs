@@ -12,18 +12,23 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use rkafka::broker::handlers::BrokerContext;
 use rkafka::broker::metadata::{BrokerEndpoint, PartitionState, TopicState};
+use rkafka::broker::replica::ReplicaManager;
 use rkafka::broker::server::{BrokerNetSettings, BrokerServer, ListenerSpec};
+use rkafka::log::config::LogConfig;
+use rkafka::log::manager::{LogManager, LogManagerConfig};
 use rkafka::protocol::codec::{ApiRequest, Uuid};
 use rkafka::protocol::header::{decode_response, encode_request};
 use rkafka::protocol::messages::{
     ApiKey, ApiVersionsRequest, MetadataRequest, ProduceRequest, Response,
 };
 use rkafka::types::{BrokerId, LeaderEpoch, Partition};
+use std::sync::Arc;
 
 struct Broker {
     rt: tokio::runtime::Runtime,
     server: Option<BrokerServer>,
     addr: SocketAddr,
+    _dir: tempfile::TempDir,
 }
 
 impl Broker {
@@ -42,7 +47,15 @@ impl Broker {
             .enable_all()
             .build()
             .unwrap();
-        let ctx = BrokerContext::default();
+        let dir = tempfile::tempdir().unwrap();
+        let config = LogManagerConfig {
+            log_dirs: vec![dir.path().to_path_buf()],
+            broker_id: 0,
+            cluster_id: Some("rkafka-test-cluster".into()),
+            recovery_threads_per_dir: 1,
+        };
+        let (logs, _) = LogManager::open(config, &|_| LogConfig::default(), 0, 1).unwrap();
+        let ctx = BrokerContext::new(Arc::new(ReplicaManager::new(BrokerId(0), logs)));
         let server = rt
             .block_on(BrokerServer::start(settings, ctx.clone()))
             .unwrap();
@@ -79,6 +92,7 @@ impl Broker {
             rt,
             server: Some(server),
             addr,
+            _dir: dir,
         }
     }
 

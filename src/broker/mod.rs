@@ -1,9 +1,11 @@
 //! The Kafka broker: network server and request routing ([`server`], [`connection`],
 //! [`limits`]), one handler file per API ([`handlers`]), and the metadata cache the handlers
-//! answer from ([`metadata`]). Storage, replication and the controller come later.
+//! answer from ([`metadata`]), the hosted partitions and their roles ([`replica`]). Replication
+//! and the controller come later.
 
 pub mod connection;
 pub mod handlers;
 pub mod limits;
 pub mod metadata;
+pub mod replica;
 pub mod server;

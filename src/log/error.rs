@@ -53,6 +53,9 @@ pub enum LogError {
     /// A batch is larger than `max.message.bytes` (MESSAGE_TOO_LARGE / RECORD_TOO_LARGE).
     #[error("batch of {size} bytes exceeds max.message.bytes {max}")]
     BatchTooLarge { size: usize, max: usize },
+    /// The log manager was shut down; nothing more is read or written.
+    #[error("the log manager is shut down")]
+    ShutDown,
     /// A follower append whose offsets do not continue the log.
     #[error(
         "follower batch with offsets {first}..={last} does not follow log end offset {log_end}"

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use crate::broker::metadata::MetadataCache;
+use crate::broker::replica::ReplicaManager;
 use crate::protocol::api::{ApiVersionRange, is_served};
 use crate::protocol::codec::{ChainWriter, DecodeError, EncodeError};
 use crate::protocol::header::{
@@ -39,9 +40,22 @@ const fn served(api_key: ApiKey, (min, max): (i16, i16)) -> ApiVersionRange {
 }
 
 /// What handlers share: the broker's state. Cheap to clone.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct BrokerContext {
+    /// What the controller told this broker about the cluster.
     pub metadata: Arc<MetadataCache>,
+    /// The partitions this broker hosts and its role for each.
+    pub replicas: Arc<ReplicaManager>,
+}
+
+impl BrokerContext {
+    /// A context with an empty metadata cache over `replicas`.
+    pub fn new(replicas: Arc<ReplicaManager>) -> BrokerContext {
+        BrokerContext {
+            metadata: Arc::default(),
+            replicas,
+        }
+    }
 }
 
 /// A request ready for its handler, or the fallback answer the router gives itself.
@@ -169,7 +183,8 @@ mod tests {
     }
 
     async fn answer(frame: Bytes, api: ApiKey, version: i16) -> Response {
-        let ctx = BrokerContext::default();
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = BrokerContext::new(crate::broker::replica::tests::manager(dir.path()));
         let routed = route(frame).unwrap();
         let chunks = respond(&ctx, routed).await.unwrap();
         let mut all = BytesMut::new();

@@ -55,7 +55,13 @@ impl Broker {
             recovery_threads_per_dir: 1,
         };
         let (logs, _) = LogManager::open(config, &|_| LogConfig::default(), 0, 1).unwrap();
-        let ctx = BrokerContext::new(Arc::new(ReplicaManager::new(BrokerId(0), logs)));
+        let props = rkafka::config::properties::Properties::parse("", "test.properties").unwrap();
+        let (config, _) =
+            rkafka::config::resolve::resolve(&rkafka::config::server::BROKER, &props, &[]).unwrap();
+        let ctx = BrokerContext::new(
+            Arc::new(config),
+            Arc::new(ReplicaManager::new(BrokerId(0), logs)),
+        );
         let server = rt
             .block_on(BrokerServer::start(settings, ctx.clone()))
             .unwrap();

@@ -13,12 +13,14 @@
 pub mod api_versions;
 pub mod metadata;
 
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use bytes::Bytes;
 
 use crate::broker::metadata::MetadataCache;
 use crate::broker::replica::ReplicaManager;
+use crate::config::resolve::ResolvedConfig;
+use crate::coordinator::client::ZkClient;
 use crate::protocol::api::{ApiVersionRange, is_served};
 use crate::protocol::codec::{ChainWriter, DecodeError, EncodeError};
 use crate::protocol::header::{
@@ -42,19 +44,48 @@ const fn served(api_key: ApiKey, (min, max): (i16, i16)) -> ApiVersionRange {
 /// What handlers share: the broker's state. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct BrokerContext {
+    /// The broker's resolved `server.properties` (with `--override`s).
+    pub config: Arc<ResolvedConfig>,
     /// What the controller told this broker about the cluster.
     pub metadata: Arc<MetadataCache>,
     /// The partitions this broker hosts and its role for each.
     pub replicas: Arc<ReplicaManager>,
+    /// The coordinator session, once connected (replaced when a session expires).
+    pub zk: ZkSlot,
 }
 
 impl BrokerContext {
-    /// A context with an empty metadata cache over `replicas`.
-    pub fn new(replicas: Arc<ReplicaManager>) -> BrokerContext {
+    /// A context with an empty metadata cache and no coordinator session yet.
+    pub fn new(config: Arc<ResolvedConfig>, replicas: Arc<ReplicaManager>) -> BrokerContext {
         BrokerContext {
+            config,
             metadata: Arc::default(),
             replicas,
+            zk: ZkSlot::default(),
         }
+    }
+}
+
+/// The broker's current coordinator session. The runtime fills it after connecting and
+/// replaces it when the session expires; handlers take a clone per request.
+#[derive(Debug, Clone, Default)]
+pub struct ZkSlot(Arc<RwLock<Option<ZkClient>>>);
+
+impl ZkSlot {
+    /// The current session, if any.
+    pub fn current(&self) -> Option<ZkClient> {
+        self.0
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Installs a new session (or none), returning the previous one.
+    pub fn replace(&self, client: Option<ZkClient>) -> Option<ZkClient> {
+        std::mem::replace(
+            &mut *self.0.write().unwrap_or_else(PoisonError::into_inner),
+            client,
+        )
     }
 }
 
@@ -184,7 +215,10 @@ mod tests {
 
     async fn answer(frame: Bytes, api: ApiKey, version: i16) -> Response {
         let dir = tempfile::tempdir().unwrap();
-        let ctx = BrokerContext::new(crate::broker::replica::tests::manager(dir.path()));
+        let ctx = BrokerContext::new(
+            crate::broker::replica::tests::broker_config(&[]),
+            crate::broker::replica::tests::manager(dir.path()),
+        );
         let routed = route(frame).unwrap();
         let chunks = respond(&ctx, routed).await.unwrap();
         let mut all = BytesMut::new();

@@ -3,6 +3,15 @@ use std::path::Path;
 use super::*;
 use crate::log::manager::LogManagerConfig;
 
+/// A broker configuration from `key=value` lines (shared with the handler tests).
+pub(crate) fn broker_config(lines: &[&str]) -> Arc<crate::config::resolve::ResolvedConfig> {
+    let props =
+        crate::config::properties::Properties::parse(&lines.join("\n"), "test.properties").unwrap();
+    let (config, _) =
+        crate::config::resolve::resolve(&crate::config::server::BROKER, &props, &[]).unwrap();
+    Arc::new(config)
+}
+
 /// A replica manager for broker 1 over one fresh log dir (shared with the handler tests).
 pub(crate) fn manager(dir: &Path) -> Arc<ReplicaManager> {
     let config = LogManagerConfig {

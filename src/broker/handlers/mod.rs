@@ -13,6 +13,7 @@
 pub mod api_versions;
 pub mod metadata;
 
+use std::sync::atomic::AtomicI64;
 use std::sync::{Arc, PoisonError, RwLock};
 
 use bytes::Bytes;
@@ -52,6 +53,10 @@ pub struct BrokerContext {
     pub replicas: Arc<ReplicaManager>,
     /// The coordinator session, once connected (replaced when a session expires).
     pub zk: ZkSlot,
+    /// This broker's epoch: the czxid of its `/brokers/ids/<id>` registration, -1 until
+    /// registered. Inter-broker requests carrying an older epoch are refused
+    /// (STALE_BROKER_EPOCH).
+    pub broker_epoch: Arc<AtomicI64>,
 }
 
 impl BrokerContext {
@@ -62,6 +67,7 @@ impl BrokerContext {
             metadata: Arc::default(),
             replicas,
             zk: ZkSlot::default(),
+            broker_epoch: Arc::new(AtomicI64::new(-1)),
         }
     }
 }

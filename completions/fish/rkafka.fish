@@ -28,6 +28,8 @@ complete -c rkafka -n "__fish_rkafka_needs_command" -s h -l help -d 'Print help 
 complete -c rkafka -n "__fish_rkafka_needs_command" -s V -l version -d 'Print version'
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "zookeeper-server-start" -d 'Start rkafka\'s ZooKeeper-compatible coordinator [zookeeper-server-start.sh]'
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "zookeeper-server-stop" -d 'Stop the coordinators started by zookeeper-server-start on this machine [zookeeper-server-stop.sh]'
+complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "server-start" -d 'Start an rkafka broker [kafka-server-start.sh]'
+complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "server-stop" -d 'Stop the brokers started by server-start on this machine [kafka-server-stop.sh]'
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "zookeeper-shell" -d 'Run ZooKeeper shell (zkCli) commands against a ZooKeeper ensemble [zookeeper-shell.sh]'
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "topics" -d 'Create, delete, describe, or change a topic [kafka-topics.sh]'
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "broker-api-versions" -d 'Print the API versions each broker of a cluster supports [kafka-broker-api-versions.sh]'
@@ -38,6 +40,12 @@ complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-server-start" -s
 complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-server-start" -s V -l version -d 'Print version'
 complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-server-stop" -s h -l help -d 'Print help'
 complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-server-stop" -s V -l version -d 'Print version'
+complete -c rkafka -n "__fish_rkafka_using_subcommand server-start" -l override -d 'Set a key over the file\'s value (repeatable), e.g. --override broker.id=2' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand server-start" -l daemon -d 'Run in the background; console output goes to $LOG_DIR/kafkaServer.out (LOG_DIR defaults to logs/)'
+complete -c rkafka -n "__fish_rkafka_using_subcommand server-start" -s h -l help -d 'Print help'
+complete -c rkafka -n "__fish_rkafka_using_subcommand server-start" -s V -l version -d 'Print version'
+complete -c rkafka -n "__fish_rkafka_using_subcommand server-stop" -s h -l help -d 'Print help'
+complete -c rkafka -n "__fish_rkafka_using_subcommand server-stop" -s V -l version -d 'Print version'
 complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-shell" -l output -d 'Output format for ls, get and stat: zkCli\'s text or JSON' -r -f -a "text\t'zkCli\'s text'
 json\t'One JSON object per command'"
 complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-shell" -s h -l help -d 'Print help (see more with \'--help\')'

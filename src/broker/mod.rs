@@ -1,11 +1,14 @@
 //! The Kafka broker: network server and request routing ([`server`], [`connection`],
 //! [`limits`]), one handler file per API ([`handlers`]), and the metadata cache the handlers
 //! answer from ([`metadata`]), the hosted partitions and their roles ([`replica`]). Replication
-//! and the controller come later.
+//! and the controller come later. [`runtime`] runs the broker process (start-up, coordinator
+//! registration via [`registration`], session expiry, periodic log work, shutdown).
 
 pub mod connection;
 pub mod handlers;
 pub mod limits;
 pub mod metadata;
+pub mod registration;
 pub mod replica;
+pub mod runtime;
 pub mod server;

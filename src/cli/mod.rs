@@ -11,6 +11,7 @@ pub mod broker_api_versions;
 pub mod docs;
 pub mod dump_log;
 mod registry;
+pub mod server_start;
 pub mod topics;
 pub mod zookeeper_server;
 pub mod zookeeper_shell;

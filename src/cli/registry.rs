@@ -1,7 +1,9 @@
 //! The tools this build ships. A tool is listed here only once it works; `rkafka --help`,
 //! completions, man pages and `bin/` wrappers are all derived from this list.
 
-use super::{Tool, broker_api_versions, dump_log, topics, zookeeper_server, zookeeper_shell};
+use super::{
+    Tool, broker_api_versions, dump_log, server_start, topics, zookeeper_server, zookeeper_shell,
+};
 
 /// Every implemented tool, in the order `rkafka --help` lists them: the operator's workflow
 /// (coordinator, topics, ...), diagnostics last.
@@ -20,6 +22,24 @@ pub static TOOLS: &[Tool] = &[
         script: "zookeeper-server-stop.sh",
         command: zookeeper_server::stop_command,
         run: zookeeper_server::run_stop,
+        host_list_options: &[],
+        renamed_options: &[],
+        server: false,
+    },
+    Tool {
+        name: "server-start",
+        script: "kafka-server-start.sh",
+        command: server_start::start_command,
+        run: server_start::run_start,
+        host_list_options: &[],
+        renamed_options: &[],
+        server: true,
+    },
+    Tool {
+        name: "server-stop",
+        script: "kafka-server-stop.sh",
+        command: server_start::stop_command,
+        run: server_start::run_stop,
         host_list_options: &[],
         renamed_options: &[],
         server: false,

@@ -454,14 +454,26 @@ impl RunningBroker {
 /// started is stopped again (logs sealed, session closed).
 pub async fn start(config: Arc<ResolvedConfig>, settings: BrokerSettings) -> Result<RunningBroker> {
     let began = Instant::now();
+    let (mut zk, mut events) = connect(&settings, &settings.zk_connect).await?;
     if let Some(chroot) = &settings.zk_chroot {
-        // Kafka creates a missing chroot through a session without it.
-        let (root, _) = connect(&settings, &settings.zk_hosts).await?;
-        let made = reg::ensure_path(&root, chroot).await;
-        let _ = root.close().await;
-        made?;
+        // Through the chrooted session "/" is the chroot itself. Kafka creates a missing
+        // chroot through a session without it; a new session then sees it from the start.
+        let present = zk
+            .exists("/", false)
+            .await
+            .map_err(|source| RuntimeError::Coordinator {
+                connect: settings.zk_connect.clone(),
+                source,
+            })?;
+        if present.is_none() {
+            let _ = zk.close().await;
+            let (root, _) = connect(&settings, &settings.zk_hosts).await?;
+            let made = reg::ensure_path(&root, chroot).await;
+            let _ = root.close().await;
+            made?;
+            (zk, events) = connect(&settings, &settings.zk_connect).await?;
+        }
     }
-    let (zk, events) = connect(&settings, &settings.zk_connect).await?;
     tracing::info!(
         "Connected to the coordinator at {} (session 0x{:x}, timeout {} ms)",
         settings.zk_connect,

@@ -320,22 +320,27 @@ pub async fn write_state(
     .encode();
     let target = path::partition_state(&change.topic, change.partition);
     if change.create {
-        create_ignoring_exists(zk, &path::topic_partitions(&change.topic), &[]).await?;
-        create_ignoring_exists(
-            zk,
-            &path::topic_partition(&change.topic, change.partition),
-            &[],
-        )
-        .await?;
-        let ops = [
-            check(epoch_version),
-            Op::Create {
-                path: target,
-                data: Some(state),
-                acl: Acl::open_unsafe(),
-                mode: CreateMode::Persistent,
-            },
-        ];
+        // Missing parents are created in the same guarded multi.
+        let mut ops = vec![check(epoch_version)];
+        for parent in [
+            path::topic_partitions(&change.topic),
+            path::topic_partition(&change.topic, change.partition),
+        ] {
+            if zk.exists(&parent, false).await?.is_none() {
+                ops.push(Op::Create {
+                    path: parent,
+                    data: Some(Vec::new()),
+                    acl: Acl::open_unsafe(),
+                    mode: CreateMode::Persistent,
+                });
+            }
+        }
+        ops.push(Op::Create {
+            path: target,
+            data: Some(state),
+            acl: Acl::open_unsafe(),
+            mode: CreateMode::Persistent,
+        });
         zk.multi(&ops).await.map_err(guarded)?;
         Ok(0)
     } else {

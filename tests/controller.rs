@@ -556,3 +556,107 @@ fn real_zookeeper_election_and_new_topic() {
             .is_some_and(|m| m.len() == 2 && m[&0].0 == 2 && m[&1].0 == 1)));
     }
 }
+
+#[test]
+fn controller_failover_partition_growth_rejoin_and_topic_config() {
+    let mut c = Cluster::on_coordinator(&[1, 2]);
+    assert!(wait_until(WAIT, || c.controller_id().is_some()));
+    let first = c.controller_id().unwrap();
+    let other = 3 - first;
+    // The topic's own config reaches the logs the brokers create.
+    c.rt.block_on(async {
+        for p in [path::CONFIG, "/config/topics"] {
+            let _ =
+                c.zk.create(p, &[], &Acl::open_unsafe(), CreateMode::Persistent)
+                    .await;
+        }
+        let config = rkafka::coordinator::kafka_paths::EntityConfig::new(BTreeMap::from([(
+            "segment.bytes".to_string(),
+            "1048576".to_string(),
+        )]));
+        c.zk.create(
+            &path::topic_config("cfg"),
+            &config.encode(),
+            &Acl::open_unsafe(),
+            CreateMode::Persistent,
+        )
+        .await
+        .unwrap();
+    });
+    c.create_topic("cfg", &[&[first, other]]);
+    assert!(wait_until(WAIT, || c
+        .brokers
+        .iter()
+        .all(|b| b.hosts("cfg", 0))));
+    for b in &c.brokers {
+        let hosted = b
+            .ctx
+            .replicas
+            .partition(&TopicPartition::new("cfg", 0))
+            .unwrap();
+        let segment_bytes = rkafka::log::manager::lock_log(&hosted.log)
+            .config()
+            .segment_bytes;
+        assert_eq!(segment_bytes, 1_048_576, "broker {}", b.id);
+    }
+    assert_eq!(c.state("cfg", 0).unwrap().leader, first);
+
+    // The controller's broker goes away: the other one takes over with the next epoch and
+    // moves the leadership to itself.
+    c.stop_broker(first);
+    assert!(wait_until(WAIT, || c.controller_id() == Some(other)));
+    assert_eq!(c.controller_epoch(), 2);
+    assert!(wait_until(WAIT, || c
+        .state("cfg", 0)
+        .is_some_and(|s| s.leader == other)));
+    let s = c.state("cfg", 0).unwrap();
+    assert_eq!(
+        (s.leader_epoch, s.controller_epoch, s.isr),
+        (1, 2, vec![other])
+    );
+    assert!(wait_until(WAIT, || c
+        .broker(other)
+        .ctx
+        .controller_epoch
+        .load(Ordering::SeqCst)
+        == 2));
+
+    // A partition added to the assignment is initialized with its live replica.
+    let grown = TopicAssignment::new(
+        BTreeMap::from([(0, vec![first, other]), (1, vec![first, other])]),
+        Some(Uuid([11; 16])),
+    );
+    c.rt.block_on(c.zk.set_data(&path::topic("cfg"), &grown.encode(), -1))
+        .unwrap();
+    assert!(wait_until(WAIT, || c.state("cfg", 1).is_some()));
+    let s = c.state("cfg", 1).unwrap();
+    assert_eq!(
+        (s.leader, s.isr.clone(), s.leader_epoch),
+        (other, vec![other], 0)
+    );
+    assert!(wait_until(WAIT, || c.broker(other).hosts("cfg", 1)));
+
+    // The first broker comes back: it learns its partitions as a follower and the cluster;
+    // the ISR only grows back through replication, as in Kafka.
+    let back = c.rt.block_on(Broker::start(&c.connect, first));
+    c.brokers.push(back);
+    assert!(wait_until(WAIT, || c.broker(first).hosts("cfg", 0)
+        && c.broker(first).hosts("cfg", 1)));
+    let hosted = c
+        .broker(first)
+        .ctx
+        .replicas
+        .partition(&TopicPartition::new("cfg", 0))
+        .unwrap();
+    assert_eq!(hosted.assignment().leader, BrokerId(other));
+    assert!(wait_until(WAIT, || c
+        .broker(first)
+        .ctx
+        .metadata
+        .snapshot()
+        .brokers()
+        .len()
+        == 2));
+    assert_eq!(c.state("cfg", 0).unwrap().isr, vec![other]);
+    assert_eq!(c.controller_id(), Some(other), "no re-election on rejoin");
+}

@@ -11,9 +11,12 @@
 //! connection. Nothing a client sends can panic here.
 
 pub mod api_versions;
+pub mod leader_and_isr;
 pub mod metadata;
+pub mod stop_replica;
+pub mod update_metadata;
 
-use std::sync::atomic::AtomicI64;
+use std::sync::atomic::{AtomicI32, AtomicI64};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use bytes::Bytes;
@@ -35,6 +38,9 @@ use crate::protocol::messages::{ApiKey, Request, RequestHeader, Response};
 /// advertises an API it cannot answer.
 pub const SERVED: &[ApiVersionRange] = &[
     served(ApiKey::Metadata, metadata::VERSIONS),
+    served(ApiKey::LeaderAndIsr, leader_and_isr::VERSIONS),
+    served(ApiKey::StopReplica, stop_replica::VERSIONS),
+    served(ApiKey::UpdateMetadata, update_metadata::VERSIONS),
     served(ApiKey::ApiVersions, api_versions::VERSIONS),
 ];
 
@@ -57,6 +63,9 @@ pub struct BrokerContext {
     /// registered. Inter-broker requests carrying an older epoch are refused
     /// (STALE_BROKER_EPOCH).
     pub broker_epoch: Arc<AtomicI64>,
+    /// The highest controller epoch seen in an inter-broker request (0 before any): requests
+    /// from an older controller are refused (STALE_CONTROLLER_EPOCH).
+    pub controller_epoch: Arc<AtomicI32>,
 }
 
 impl BrokerContext {
@@ -68,6 +77,7 @@ impl BrokerContext {
             replicas,
             zk: ZkSlot::default(),
             broker_epoch: Arc::new(AtomicI64::new(-1)),
+            controller_epoch: Arc::new(AtomicI32::new(0)),
         }
     }
 }
@@ -186,6 +196,9 @@ async fn dispatch(
         Request::Metadata(req) => {
             Ok(metadata::handle(&req, version, &ctx.metadata.snapshot()).into())
         }
+        Request::LeaderAndIsr(req) => Ok(leader_and_isr::handle(ctx, &req, version).await.into()),
+        Request::UpdateMetadata(req) => Ok(update_metadata::handle(ctx, &req, version).into()),
+        Request::StopReplica(req) => Ok(stop_replica::handle(ctx, &req, version).await.into()),
         other => Err(CloseReason::NotServed {
             api: other.api_key(),
             version,

@@ -978,3 +978,72 @@ fn init_producer_id_reserves_blocks_in_the_coordinator() {
     };
     assert_eq!(r.producer_id, 1000);
 }
+
+#[test]
+fn java_console_producer_and_consumer_round_trip() {
+    use common::kafka::{CONSOLE_CONSUMER, KafkaVersion, kafka_tool_ok};
+    let dir = tempfile::tempdir().unwrap();
+    let broker = InprocBroker::start_with(
+        dir.path(),
+        &led(&[("j39", 1), ("j44", 1)]),
+        Arc::new(|_| LogConfig::default()),
+        true,
+    );
+    let bootstrap = broker.bootstrap();
+    for (version, topic, codec) in [
+        (KafkaVersion::V3_9, "j39", "lz4"),
+        (KafkaVersion::V4, "j44", "zstd"),
+    ] {
+        let input = lines(200, topic);
+        // Java producers are idempotent by default: InitProducerId, sequences, acks=all.
+        kafka_tool_ok(
+            version,
+            version.console_producer(),
+            &[
+                "--bootstrap-server",
+                &bootstrap,
+                "--topic",
+                topic,
+                "--compression-codec",
+                codec,
+            ],
+            input.as_bytes(),
+        );
+        let out = kafka_tool_ok(
+            version,
+            CONSOLE_CONSUMER,
+            &[
+                "--bootstrap-server",
+                &bootstrap,
+                "--topic",
+                topic,
+                "--partition",
+                "0",
+                "--offset",
+                "earliest",
+                "--max-messages",
+                "200",
+                "--timeout-ms",
+                "30000",
+            ],
+            b"",
+        );
+        assert_eq!(
+            common::stdout(&out),
+            input,
+            "{version:?}: {}",
+            common::stderr(&out)
+        );
+        let mut s = connect(&broker);
+        let r = fetch(&mut s, &fetch_req(topic, 0, 0, 0, 0));
+        let records = r.responses[0].partitions[0].records.clone().unwrap();
+        let Some(Ok(rkafka::protocol::records::Batch::V2(first))) = Batches::new(records).next()
+        else {
+            panic!("a batch")
+        };
+        assert!(
+            first.producer_id() >= 0,
+            "{version:?} produced idempotently"
+        );
+    }
+}

@@ -53,6 +53,9 @@ pub enum LogError {
     /// A batch is larger than `max.message.bytes` (MESSAGE_TOO_LARGE / RECORD_TOO_LARGE).
     #[error("batch of {size} bytes exceeds max.message.bytes {max}")]
     BatchTooLarge { size: usize, max: usize },
+    /// An idempotent producer's batch breaks its epoch or sequence order.
+    #[error("{0}")]
+    Sequence(#[from] super::producer_state::SequenceError),
     /// The log manager was shut down; nothing more is read or written.
     #[error("the log manager is shut down")]
     ShutDown,

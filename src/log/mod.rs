@@ -2,7 +2,7 @@
 //!
 //! - reading formats: segment file naming ([`files`]), the offset and time indexes
 //!   ([`index`]), the transaction index ([`txn_index`]), producer state snapshots
-//!   ([`producer_snapshot`]);
+//!   ([`producer_snapshot`]) and the idempotent producers' sequences ([`producer_state`]);
 //! - writing: index files ([`index_file`]), segments ([`segment`]), the partition log
 //!   ([`partition_log`]: append, read, roll, truncation, retention, flush, recovery), the leader
 //!   epoch cache ([`leader_epoch`]), checkpoint files ([`checkpoint`]) and the log manager over
@@ -21,6 +21,7 @@ pub mod leader_epoch;
 pub mod manager;
 pub mod partition_log;
 pub mod producer_snapshot;
+pub mod producer_state;
 pub mod retention;
 pub mod roll;
 pub mod segment;

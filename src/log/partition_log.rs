@@ -26,6 +26,7 @@ use super::config::LogConfig;
 use super::error::{LogError, Result, io_err};
 use super::files::{SegmentFileKind, base_offset_from_file_name};
 use super::leader_epoch::LeaderEpochCache;
+use super::producer_state::{Check, ProducerBatch, ProducerStates};
 use super::retention::{self, RetentionInputs, RetentionReason};
 use super::roll::{self, PendingAppend, RollReason};
 use super::segment::{BatchMeta, BatchPosition, FileRange, Segment, SegmentSummary};
@@ -129,6 +130,19 @@ pub struct PartitionLog {
     last_flush_ms: i64,
     /// `.deleted` files and when they may be removed (ms).
     pending_deletes: Vec<(i64, PathBuf)>,
+    /// Idempotent producers' sequences (rebuilt on open from the last snapshot + replay).
+    producers: ProducerStates,
+}
+
+/// What a produced append did: appended, or recognised as a retried duplicate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Produced {
+    Appended(AppendInfo),
+    /// The batch is already in the log at these offsets (an idempotent producer's retry).
+    Duplicate {
+        first_offset: i64,
+        last_offset: i64,
+    },
 }
 
 /// A stored batch that cannot be read while compacting.
@@ -348,6 +362,7 @@ impl PartitionLog {
             unflushed_records: 0,
             last_flush_ms: opts.now_ms,
             pending_deletes: Vec::new(),
+            producers: ProducerStates::default(),
         };
         log.log_end_offset = log.active()?.next_offset();
         let first_segment = log.segments.keys().next().copied().unwrap_or(0);
@@ -383,6 +398,7 @@ impl PartitionLog {
         } else {
             opts.recovery_point.clamp(0, log.log_end_offset)
         };
+        log.load_producer_state()?;
         Ok((log, report))
     }
 
@@ -645,6 +661,9 @@ impl PartitionLog {
         let segment = Segment::create(&self.dir, base_offset, &self.config, now_ms)?;
         super::checkpoint::fsync_dir(&self.dir)?;
         self.segments.insert(base_offset, segment);
+        // Everything below the new base is in the producer state now: snapshot it so the
+        // next open replays only the active segment (as Kafka does on roll).
+        self.write_producer_snapshot(base_offset)?;
         Ok(())
     }
 
@@ -780,6 +799,7 @@ impl PartitionLog {
     }
 
     fn after_truncation(&mut self) -> Result<()> {
+        self.producers.truncate_from(self.log_end_offset);
         self.epochs.truncate_from_end(self.log_end_offset)?;
         self.high_watermark = self.high_watermark.min(self.log_end_offset);
         self.recovery_point = self.recovery_point.min(self.log_end_offset);
@@ -802,6 +822,7 @@ impl PartitionLog {
         self.high_watermark = offset;
         self.recovery_point = offset;
         self.epochs.clear()?;
+        self.producers = ProducerStates::default();
         Ok(())
     }
 
@@ -1004,6 +1025,154 @@ impl PartitionLog {
         self.flush(now_ms)?;
         self.active_mut()?.seal()?;
         self.remove_deleted_files(i64::MAX)?;
+        self.write_producer_snapshot(self.log_end_offset)?;
+        Ok(())
+    }
+
+    /// The idempotent producers' state.
+    pub fn producer_states(&self) -> &ProducerStates {
+        &self.producers
+    }
+
+    /// A client's produced batches, idempotence checked: a batch of a producer id (>= 0) is
+    /// judged against that producer's sequences first (see `producer_state`); a retried
+    /// duplicate is answered with its original offsets and appends nothing; an epoch or
+    /// sequence violation is [`LogError::Sequence`]. Otherwise as
+    /// [`PartitionLog::append_as_leader`], and the producer state records the new offsets.
+    pub fn append_produced(
+        &mut self,
+        batches: BytesMut,
+        leader_epoch: i32,
+        now_ms: i64,
+    ) -> Result<Produced> {
+        let frozen = batches.freeze();
+        let mut producer_batches = Vec::new();
+        for item in Batches::new(frozen.clone()) {
+            if let Ok(Batch::V2(b)) = item {
+                if b.producer_id() >= 0 {
+                    producer_batches.push(ProducerBatch {
+                        producer_id: b.producer_id(),
+                        epoch: b.producer_epoch(),
+                        first_sequence: b.base_sequence(),
+                        last_sequence: b.last_sequence(),
+                    });
+                }
+            }
+        }
+        // One batch per produce request (v3+); a multi-batch append of producer batches is
+        // judged batch by batch only on replay, so a duplicate is recognised for one batch.
+        if let [only] = producer_batches.as_slice() {
+            match self.producers.check(only).map_err(LogError::Sequence)? {
+                Check::Append => {}
+                Check::Duplicate {
+                    first_offset,
+                    last_offset,
+                } => {
+                    return Ok(Produced::Duplicate {
+                        first_offset,
+                        last_offset,
+                    });
+                }
+            }
+        }
+        let buf = frozen
+            .try_into_mut()
+            .unwrap_or_else(|shared| BytesMut::from(&shared[..]));
+        let info = self.append_as_leader(buf, leader_epoch, now_ms)?;
+        if let [only] = producer_batches.as_slice() {
+            self.producers.record(
+                only,
+                info.first_offset,
+                info.last_offset,
+                info.max_timestamp,
+            );
+        }
+        Ok(Produced::Appended(info))
+    }
+
+    /// Snapshot file paths of this log with their offsets, ascending.
+    fn producer_snapshots(&self) -> Result<Vec<(i64, PathBuf)>> {
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(&self.dir).map_err(io_err("list", &self.dir))? {
+            let entry = entry.map_err(io_err("list", &self.dir))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if SegmentFileKind::from_file_name(&name) == Some(SegmentFileKind::ProducerSnapshot) {
+                if let Ok(offset) = base_offset_from_file_name(&name) {
+                    found.push((offset, entry.path()));
+                }
+            }
+        }
+        found.sort();
+        Ok(found)
+    }
+
+    /// Writes `<offset>.snapshot` with the current producer state and keeps only the two
+    /// newest snapshots (Kafka keeps more, but only the newest is ever read back).
+    fn write_producer_snapshot(&mut self, offset: i64) -> Result<()> {
+        super::producer_snapshot::write_file(&self.dir, offset, &self.producers.to_entries())?;
+        let all = self.producer_snapshots()?;
+        let keep_from = all.len().saturating_sub(2);
+        for (_, p) in all.iter().take(keep_from) {
+            std::fs::remove_file(p).map_err(io_err("remove", p))?;
+        }
+        Ok(())
+    }
+
+    /// Rebuilds the producer state: the newest readable snapshot at or below the log end,
+    /// then every producer batch from its offset on. Snapshots above the log end (left by a
+    /// truncation or a torn tail) are removed first.
+    fn load_producer_state(&mut self) -> Result<()> {
+        let mut from = self.log_start_offset;
+        self.producers = ProducerStates::default();
+        let snapshots = self.producer_snapshots()?;
+        for (offset, path) in snapshots.iter().rev() {
+            if *offset > self.log_end_offset {
+                std::fs::remove_file(path).map_err(io_err("remove", path))?;
+                continue;
+            }
+            match super::producer_snapshot::read(path) {
+                Ok(Ok(entries)) => {
+                    self.producers = ProducerStates::from_entries(&entries);
+                    from = (*offset).max(self.log_start_offset);
+                    break;
+                }
+                Ok(Err(e)) => {
+                    tracing::warn!(path = %path.display(), "unreadable producer snapshot: {e}")
+                }
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), "cannot read producer snapshot: {e}")
+                }
+            }
+        }
+        let mut replayed = 0usize;
+        for segment in self.segments.values() {
+            if segment.next_offset() <= from {
+                continue;
+            }
+            for pos in segment.batch_positions()? {
+                if pos.last_offset < from {
+                    continue;
+                }
+                let Ok(b) = RecordBatch::parse(segment.read_batch(&pos)?) else {
+                    continue;
+                };
+                if b.producer_id() < 0 {
+                    continue;
+                }
+                let pb = ProducerBatch {
+                    producer_id: b.producer_id(),
+                    epoch: b.producer_epoch(),
+                    first_sequence: b.base_sequence(),
+                    last_sequence: b.last_sequence(),
+                };
+                self.producers
+                    .record(&pb, b.base_offset(), b.last_offset(), b.max_timestamp());
+                replayed += 1;
+            }
+        }
+        if replayed > 0 {
+            tracing::debug!(partition = %self.name(), replayed, from, "rebuilt producer state");
+        }
         Ok(())
     }
 }

@@ -153,6 +153,32 @@ pub fn encode(entries: &[ProducerEntry]) -> Vec<u8> {
     out
 }
 
+/// Writes `<dir>/<offset, 20 digits>.snapshot` holding `entries` durably: a temp file,
+/// fsynced, renamed over the final name, then the directory fsynced, so a crash leaves the
+/// old snapshot or the new one, never a torn one. Returns the path written.
+pub fn write_file(
+    dir: &Path,
+    offset: i64,
+    entries: &[ProducerEntry],
+) -> Result<std::path::PathBuf, crate::log::error::LogError> {
+    use crate::log::error::LogError;
+    use std::io::Write;
+    let path = dir.join(crate::log::files::file_name(
+        offset,
+        crate::log::files::SegmentFileKind::ProducerSnapshot,
+    ));
+    let tmp = path.with_extension("snapshot.tmp");
+    let bytes = encode(entries);
+    let mut f = std::fs::File::create(&tmp).map_err(|e| LogError::io("create", &tmp, e))?;
+    f.write_all(&bytes)
+        .map_err(|e| LogError::io("write", &tmp, e))?;
+    f.sync_all().map_err(|e| LogError::io("fsync", &tmp, e))?;
+    drop(f);
+    std::fs::rename(&tmp, &path).map_err(|e| LogError::io("rename", &tmp, e))?;
+    crate::log::checkpoint::fsync_dir(dir)?;
+    Ok(path)
+}
+
 /// Reads and parses the snapshot at `path`; the outer error is for I/O.
 pub fn read(path: &Path) -> std::io::Result<Result<Vec<ProducerEntry>, SnapshotError>> {
     let length = std::fs::metadata(path)?.len();

@@ -11,8 +11,16 @@
 //! connection. Nothing a client sends can panic here.
 
 pub mod api_versions;
+pub mod delete_records;
+pub mod describe_log_dirs;
+pub mod fetch;
+pub mod init_producer_id;
 pub mod leader_and_isr;
+pub mod list_offsets;
 pub mod metadata;
+pub mod offset_for_leader_epoch;
+pub mod partition_io;
+pub mod produce;
 pub mod stop_replica;
 pub mod update_metadata;
 
@@ -21,6 +29,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use bytes::Bytes;
 
+pub use self::fetch::Chunk;
 use crate::broker::metadata::MetadataCache;
 use crate::broker::replica::ReplicaManager;
 use crate::config::resolve::ResolvedConfig;
@@ -37,11 +46,21 @@ use crate::protocol::messages::{ApiKey, Request, RequestHeader, Response};
 /// declares (never more than the spec's range, which a test checks), so the broker never
 /// advertises an API it cannot answer.
 pub const SERVED: &[ApiVersionRange] = &[
+    served(ApiKey::Produce, produce::VERSIONS),
+    served(ApiKey::Fetch, fetch::VERSIONS),
+    served(ApiKey::ListOffsets, list_offsets::VERSIONS),
     served(ApiKey::Metadata, metadata::VERSIONS),
     served(ApiKey::LeaderAndIsr, leader_and_isr::VERSIONS),
     served(ApiKey::StopReplica, stop_replica::VERSIONS),
     served(ApiKey::UpdateMetadata, update_metadata::VERSIONS),
     served(ApiKey::ApiVersions, api_versions::VERSIONS),
+    served(ApiKey::DeleteRecords, delete_records::VERSIONS),
+    served(ApiKey::InitProducerId, init_producer_id::VERSIONS),
+    served(
+        ApiKey::OffsetForLeaderEpoch,
+        offset_for_leader_epoch::VERSIONS,
+    ),
+    served(ApiKey::DescribeLogDirs, describe_log_dirs::VERSIONS),
 ];
 
 const fn served(api_key: ApiKey, (min, max): (i16, i16)) -> ApiVersionRange {
@@ -66,6 +85,8 @@ pub struct BrokerContext {
     /// The highest controller epoch seen in an inter-broker request (0 before any): requests
     /// from an older controller are refused (STALE_CONTROLLER_EPOCH).
     pub controller_epoch: Arc<AtomicI32>,
+    /// This broker's block of idempotent producer ids (InitProducerId).
+    pub producer_ids: Arc<init_producer_id::ProducerIdBlocks>,
 }
 
 impl BrokerContext {
@@ -78,6 +99,7 @@ impl BrokerContext {
             zk: ZkSlot::default(),
             broker_epoch: Arc::new(AtomicI64::new(-1)),
             controller_epoch: Arc::new(AtomicI32::new(0)),
+            producer_ids: Arc::default(),
         }
     }
 }
@@ -125,6 +147,8 @@ pub enum CloseReason {
     Malformed(#[from] DecodeError),
     #[error("{api:?} v{version} is not served")]
     NotServed { api: ApiKey, version: i16 },
+    #[error("an acks=0 produce failed; closing so the client refreshes its metadata")]
+    AcksZeroProduceFailed,
     #[error("response to {api:?} v{version} could not be encoded: {source}")]
     Encode {
         api: ApiKey,
@@ -154,10 +178,20 @@ pub fn route(frame: Bytes) -> Result<Routed, CloseReason> {
     })
 }
 
+/// What a handler produced: a response, a fetch response whose record placeholders become
+/// file ranges, or nothing at all (acks=0 produce).
+enum Reply {
+    Response(Response),
+    Fetch(fetch::FetchReply),
+    Nothing,
+}
+
 /// Runs the handler for `routed` and encodes the whole response frame (length prefix and
-/// header of the right version included) as chunks ready for a vectored write.
-pub async fn respond(ctx: &BrokerContext, routed: Routed) -> Result<Vec<Bytes>, CloseReason> {
+/// header of the right version included) as chunks ready for vectored writes and sendfile.
+/// No chunk at all means no response is sent (acks=0 produce).
+pub async fn respond(ctx: &BrokerContext, routed: Routed) -> Result<Vec<Chunk>, CloseReason> {
     let mut w = ChainWriter::with_capacity(256);
+    let mut files = Vec::new();
     match routed {
         Routed::UnsupportedApiVersions { correlation_id } => {
             let body = unsupported_api_versions_response(SERVED);
@@ -171,7 +205,14 @@ pub async fn respond(ctx: &BrokerContext, routed: Routed) -> Result<Vec<Bytes>, 
         }
         Routed::Call { header, request } => {
             let version = header.request_api_version;
-            let response = dispatch(ctx, version, request).await?;
+            let response = match dispatch(ctx, version, request).await? {
+                Reply::Nothing => return Ok(Vec::new()),
+                Reply::Response(r) => r,
+                Reply::Fetch(f) => {
+                    files = f.files;
+                    f.response.into()
+                }
+            };
             encode_any_response(&mut w, header.correlation_id, version, &response).map_err(
                 |source| CloseReason::Encode {
                     api: response.api_key(),
@@ -181,7 +222,7 @@ pub async fn respond(ctx: &BrokerContext, routed: Routed) -> Result<Vec<Bytes>, 
             )?;
         }
     }
-    Ok(w.finish())
+    Ok(fetch::FetchReply::splice(w.finish(), files))
 }
 
 /// Hands a decoded request to its API's handler. `async` because handlers to come (acks=all
@@ -190,15 +231,31 @@ async fn dispatch(
     ctx: &BrokerContext,
     version: i16,
     request: Request,
-) -> Result<Response, CloseReason> {
+) -> Result<Reply, CloseReason> {
+    let r = |resp: Response| Ok(Reply::Response(resp));
     match request {
-        Request::ApiVersions(req) => Ok(api_versions::handle(&req, version, SERVED).into()),
+        Request::ApiVersions(req) => r(api_versions::handle(&req, version, SERVED).into()),
         Request::Metadata(req) => {
-            Ok(metadata::handle(&req, version, &ctx.metadata.snapshot()).into())
+            r(metadata::handle(&req, version, &ctx.metadata.snapshot()).into())
         }
-        Request::LeaderAndIsr(req) => Ok(leader_and_isr::handle(ctx, &req, version).await.into()),
-        Request::UpdateMetadata(req) => Ok(update_metadata::handle(ctx, &req, version).into()),
-        Request::StopReplica(req) => Ok(stop_replica::handle(ctx, &req, version).await.into()),
+        Request::Produce(req) => match produce::handle(ctx, req, version).await {
+            Ok(Some(resp)) => r(resp.into()),
+            Ok(None) => Ok(Reply::Nothing),
+            Err(produce::AcksZeroFailed) => Err(CloseReason::AcksZeroProduceFailed),
+        },
+        Request::Fetch(req) => Ok(Reply::Fetch(fetch::handle(ctx, req, version).await)),
+        Request::ListOffsets(req) => r(list_offsets::handle(ctx, &req, version).await.into()),
+        Request::DeleteRecords(req) => r(delete_records::handle(ctx, &req).await.into()),
+        Request::InitProducerId(req) => r(init_producer_id::handle(ctx, &req).await.into()),
+        Request::OffsetForLeaderEpoch(req) => {
+            r(offset_for_leader_epoch::handle(ctx, &req).await.into())
+        }
+        Request::DescribeLogDirs(req) => {
+            r(describe_log_dirs::handle(ctx, &req, version).await.into())
+        }
+        Request::LeaderAndIsr(req) => r(leader_and_isr::handle(ctx, &req, version).await.into()),
+        Request::UpdateMetadata(req) => r(update_metadata::handle(ctx, &req, version).into()),
+        Request::StopReplica(req) => r(stop_replica::handle(ctx, &req, version).await.into()),
         other => Err(CloseReason::NotServed {
             api: other.api_key(),
             version,
@@ -242,7 +299,7 @@ mod tests {
         let chunks = respond(&ctx, routed).await.unwrap();
         let mut all = BytesMut::new();
         for c in chunks {
-            all.extend_from_slice(&c);
+            all.extend_from_slice(&c.to_bytes().unwrap());
         }
         let Ok(Frame::Complete(body)) = decode_frame(&mut all, usize::MAX) else {
             panic!("one whole frame")
@@ -304,12 +361,13 @@ mod tests {
 
     #[test]
     fn unserved_apis_and_garbage_close() {
-        let produce = frame(7, &ProduceRequest::default());
+        // Produce v0-v2 are gone (KIP-896)
+        let produce = frame(2, &ProduceRequest::default());
         assert!(matches!(
             route(produce),
             Err(CloseReason::NotServed {
                 api: ApiKey::Produce,
-                version: 7
+                version: 2
             })
         ));
         // Metadata v13 does not exist

@@ -79,6 +79,10 @@ pub enum Role {
 pub struct HostedPartition {
     pub tp: TopicPartition,
     pub log: SharedLog,
+    /// Woken (`notify_waiters`) after every append and every high watermark move, so
+    /// long-polling fetches and acks=all produces wait without polling. Waiters `enable()`
+    /// their `Notified` before looking at the log, so no wake-up is lost.
+    pub changed: tokio::sync::Notify,
     state: Mutex<ReplicaAssignment>,
 }
 
@@ -166,6 +170,7 @@ impl ReplicaManager {
         let hosted = Arc::new(HostedPartition {
             tp: tp.clone(),
             log,
+            changed: tokio::sync::Notify::new(),
             state: Mutex::new(assignment),
         });
         let mut partitions = self.write_partitions();

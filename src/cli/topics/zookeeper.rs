@@ -519,11 +519,17 @@ impl Zk {
                     isr: state.map(|s| s.isr).unwrap_or_default(),
                     reassignment: (!adding.is_empty() || !removing.is_empty())
                         .then_some(Reassigning { adding, removing }),
+                    elr: None,
+                    last_known_elr: None,
                 });
             }
+            let configs = self.topic_config(&topic).await?;
             infos.push(TopicInfo {
                 topic_id: assignment.uuid().map(|u| u.to_string()),
-                configs: self.topic_config(&topic).await?,
+                min_isr: configs
+                    .get("min.insync.replicas")
+                    .and_then(|v| v.parse().ok()),
+                configs: configs.into_iter().collect(),
                 marked_for_deletion: marked.contains(&topic),
                 name: topic,
                 partitions,

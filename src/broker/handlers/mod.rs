@@ -10,7 +10,15 @@
 //! any other unserved API or version, and any request that does not decode, closes the
 //! connection. Nothing a client sends can panic here.
 
+pub mod admin_common;
+pub mod alter_configs;
 pub mod api_versions;
+pub mod create_partitions;
+pub mod create_topics;
+pub mod delete_topics;
+pub mod describe_cluster;
+pub mod describe_configs;
+pub mod incremental_alter_configs;
 pub mod metadata;
 
 use std::sync::atomic::AtomicI64;
@@ -36,6 +44,16 @@ use crate::protocol::messages::{ApiKey, Request, RequestHeader, Response};
 pub const SERVED: &[ApiVersionRange] = &[
     served(ApiKey::Metadata, metadata::VERSIONS),
     served(ApiKey::ApiVersions, api_versions::VERSIONS),
+    served(ApiKey::CreateTopics, create_topics::VERSIONS),
+    served(ApiKey::DeleteTopics, delete_topics::VERSIONS),
+    served(ApiKey::DescribeConfigs, describe_configs::VERSIONS),
+    served(ApiKey::AlterConfigs, alter_configs::VERSIONS),
+    served(ApiKey::CreatePartitions, create_partitions::VERSIONS),
+    served(
+        ApiKey::IncrementalAlterConfigs,
+        incremental_alter_configs::VERSIONS,
+    ),
+    served(ApiKey::DescribeCluster, describe_cluster::VERSIONS),
 ];
 
 const fn served(api_key: ApiKey, (min, max): (i16, i16)) -> ApiVersionRange {
@@ -186,6 +204,21 @@ async fn dispatch(
         Request::Metadata(req) => {
             Ok(metadata::handle(&req, version, &ctx.metadata.snapshot()).into())
         }
+        Request::CreateTopics(req) => Ok(create_topics::handle(ctx, &req, version).await.into()),
+        Request::DeleteTopics(req) => Ok(delete_topics::handle(ctx, &req, version).await.into()),
+        Request::CreatePartitions(req) => {
+            Ok(create_partitions::handle(ctx, &req, version).await.into())
+        }
+        Request::DescribeConfigs(req) => {
+            Ok(describe_configs::handle(ctx, &req, version).await.into())
+        }
+        Request::AlterConfigs(req) => Ok(alter_configs::handle(ctx, &req, version).await.into()),
+        Request::IncrementalAlterConfigs(req) => {
+            Ok(incremental_alter_configs::handle(ctx, &req, version)
+                .await
+                .into())
+        }
+        Request::DescribeCluster(req) => Ok(describe_cluster::handle(ctx, &req, version).into()),
         other => Err(CloseReason::NotServed {
             api: other.api_key(),
             version,

@@ -9,3 +9,4 @@
 
 pub mod assignment;
 pub mod topic_name;
+pub mod zk_topics;

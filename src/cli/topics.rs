@@ -3,12 +3,13 @@
 //!
 //! This file holds the flags, Kafka's checks of their combinations ("exactly one action" and
 //! which options go with which) and the step from flags to [`Settings`]. The work is done by a
-//! backend: so far only `--zookeeper` ([`zookeeper`]), which reads and writes Kafka's znodes
-//! directly as Kafka 2.x's TopicCommand did, so it works against rkafka's coordinator and a real
-//! ZooKeeper serving real Kafka brokers alike. A `--bootstrap-server` backend (Kafka's Admin
-//! API) is added as another [`Backend`] variant. Topic-config checks are in [`configs`], the
-//! `--topic` pattern in [`filter`], the printed text and JSON in [`output`].
+//! backend: `--zookeeper` ([`zookeeper`]) reads and writes Kafka's znodes directly as Kafka
+//! 2.x's TopicCommand did, so it works against rkafka's coordinator and a real ZooKeeper
+//! serving real Kafka brokers alike; `--bootstrap-server` ([`bootstrap`]) speaks Kafka's admin
+//! protocol to any broker, as Kafka 4's TopicCommand does. Topic-config checks are in
+//! [`configs`], the `--topic` pattern in [`filter`], the printed text and JSON in [`output`].
 
+mod bootstrap;
 mod configs;
 mod filter;
 mod output;
@@ -52,6 +53,16 @@ pub struct TopicsArgs {
     /// the end (h1:2181,h2:2181/kafka)
     #[arg(long, value_name = "hosts")]
     pub zookeeper: Option<String>,
+
+    /// The Kafka server to connect to (host:port[,host:port...]); the tool then uses Kafka's
+    /// admin protocol, as Kafka 4's TopicCommand does
+    #[arg(long, value_name = "server to connect to")]
+    pub bootstrap_server: Option<String>,
+
+    /// Property file containing configs to be passed to the admin client (with
+    /// --bootstrap-server)
+    #[arg(long, value_name = "command config property file")]
+    pub command_config: Option<std::path::PathBuf>,
 
     /// Create a new topic
     #[arg(long)]
@@ -122,6 +133,16 @@ pub struct TopicsArgs {
     #[arg(long)]
     pub unavailable_partitions: bool,
 
+    /// If set when describing topics, only show partitions whose isr count is less than the
+    /// configured minimum
+    #[arg(long)]
+    pub under_min_isr_partitions: bool,
+
+    /// If set when describing topics, only show partitions whose isr count is equal to the
+    /// configured minimum
+    #[arg(long)]
+    pub at_min_isr_partitions: bool,
+
     /// If set when describing topics, only show topics that have overridden configs
     #[arg(long)]
     pub topics_with_overrides: bool,
@@ -147,6 +168,11 @@ pub enum Backend {
     /// A ZooKeeper connect string (`h:p[,h:p...][/chroot]`): Kafka's znodes are read and
     /// written directly.
     ZooKeeper(String),
+    /// `--bootstrap-server` and the `--command-config` file: Kafka's admin protocol.
+    Bootstrap {
+        servers: String,
+        command_config: Option<std::path::PathBuf>,
+    },
 }
 
 /// What `--describe` shows.
@@ -155,6 +181,8 @@ pub struct DescribeFilter {
     pub under_replicated: bool,
     pub unavailable: bool,
     pub with_overrides: bool,
+    pub under_min_isr: bool,
+    pub at_min_isr: bool,
 }
 
 /// One action with its resolved arguments.
@@ -240,9 +268,22 @@ impl TopicsArgs {
             .find(|(_, on)| *on)
             .map(|(name, _)| *name)
             .unwrap_or("list");
-        let Some(zookeeper) = self.zookeeper.clone() else {
-            return Err(Error::Usage("--zookeeper must be specified".to_string()));
+        let backend = match (&self.zookeeper, &self.bootstrap_server) {
+            (Some(zk), None) => Backend::ZooKeeper(zk.clone()),
+            (None, Some(servers)) => Backend::Bootstrap {
+                servers: servers.clone(),
+                command_config: self.command_config.clone(),
+            },
+            _ => {
+                return Err(Error::Usage(
+                    "Only one of --bootstrap-server or --zookeeper must be specified".to_string(),
+                ));
+            }
         };
+        let bootstrap = matches!(backend, Backend::Bootstrap { .. });
+        if !bootstrap && self.command_config.is_some() {
+            return Err(cannot_combine("command-config", "zookeeper"));
+        }
         let only_with = |used: bool, name: &str, allowed: &[&str]| -> Result<(), Error> {
             if used && !allowed.contains(&action) {
                 return Err(cannot_combine(name, action));
@@ -282,6 +323,16 @@ impl TopicsArgs {
             &["describe"],
         )?;
         only_with(
+            self.under_min_isr_partitions,
+            "under-min-isr-partitions",
+            &["describe"],
+        )?;
+        only_with(
+            self.at_min_isr_partitions,
+            "at-min-isr-partitions",
+            &["describe"],
+        )?;
+        only_with(
             self.if_exists,
             "if-exists",
             &["alter", "delete", "describe"],
@@ -292,6 +343,21 @@ impl TopicsArgs {
             "exclude-internal",
             &["list", "describe"],
         )?;
+        let reports = [
+            (
+                "under-replicated-partitions",
+                self.under_replicated_partitions,
+            ),
+            ("unavailable-partitions", self.unavailable_partitions),
+            ("under-min-isr-partitions", self.under_min_isr_partitions),
+            ("at-min-isr-partitions", self.at_min_isr_partitions),
+            ("topics-with-overrides", self.topics_with_overrides),
+        ];
+        let used: Vec<&str> = reports.iter().filter(|r| r.1).map(|r| r.0).collect();
+        if bootstrap && let [first, second, ..] = used.as_slice() {
+            // Kafka 4 allows one report option at a time.
+            return Err(cannot_combine(first, second));
+        }
         if self.topics_with_overrides {
             if self.under_replicated_partitions {
                 return Err(cannot_combine(
@@ -316,7 +382,13 @@ impl TopicsArgs {
             ),
             _ => None,
         };
-        let configs = configs::parse_additions(&self.config)?;
+        // Kafka 4 sends unknown config names to the broker, which names them; values are
+        // still checked here, but as a failure (exit 1) rather than a usage error.
+        let configs = if bootstrap {
+            configs::split_additions(&self.config)?
+        } else {
+            configs::parse_additions(&self.config)?
+        };
         let filter = |topic: &Option<String>| -> Result<Option<TopicFilter>, Error> {
             topic
                 .as_deref()
@@ -327,7 +399,18 @@ impl TopicsArgs {
         let topic = self.topic.clone().unwrap_or_default();
         let action = match action {
             "create" => {
-                if assignment.is_some() {
+                if bootstrap {
+                    // Kafka 4: without them the broker's num.partitions and
+                    // default.replication.factor apply.
+                    if assignment.is_some() {
+                        if self.partitions.is_some() {
+                            return Err(cannot_combine("replica-assignment", "partitions"));
+                        }
+                        if self.replication_factor.is_some() {
+                            return Err(cannot_combine("replica-assignment", "replication-factor"));
+                        }
+                    }
+                } else if assignment.is_some() {
                     if self.partitions.is_some() {
                         return Err(cannot_combine("replica-assignment", "partitions"));
                     }
@@ -363,9 +446,22 @@ impl TopicsArgs {
                     under_replicated: self.under_replicated_partitions,
                     unavailable: self.unavailable_partitions,
                     with_overrides: self.topics_with_overrides,
+                    under_min_isr: self.under_min_isr_partitions,
+                    at_min_isr: self.at_min_isr_partitions,
                 },
             },
             "alter" => {
+                if bootstrap {
+                    if self.replication_factor.is_some() {
+                        return Err(cannot_combine("replication-factor", "alter"));
+                    }
+                    if self.partitions.is_none()
+                        && configs.is_empty()
+                        && self.delete_config.is_empty()
+                    {
+                        return Err(missing("partitions"));
+                    }
+                }
                 if self.partitions.is_none()
                     && self.replication_factor.is_none()
                     && configs.is_empty()
@@ -396,7 +492,7 @@ impl TopicsArgs {
             },
         };
         Ok(Settings {
-            backend: Backend::ZooKeeper(zookeeper),
+            backend,
             action,
             format: self.output,
         })
@@ -415,6 +511,16 @@ pub fn run(matches: &clap::ArgMatches) -> Result<(), Error> {
     match &settings.backend {
         Backend::ZooKeeper(connect) => runtime.block_on(zookeeper::run(
             connect,
+            &settings.action,
+            settings.format,
+            &mut out,
+        )),
+        Backend::Bootstrap {
+            servers,
+            command_config,
+        } => runtime.block_on(bootstrap::run(
+            servers,
+            command_config.as_deref(),
             &settings.action,
             settings.format,
             &mut out,
@@ -533,7 +639,42 @@ mod tests {
             ]),
             "Option \"[if-exists]\" can't be used with option \"[create]\""
         );
-        assert_eq!(usage(&["--list"]), "--zookeeper must be specified");
+        assert_eq!(
+            usage(&["--list"]),
+            "Only one of --bootstrap-server or --zookeeper must be specified"
+        );
+        assert_eq!(
+            usage(&[
+                "--describe",
+                "--bootstrap-server",
+                "h:1",
+                "--under-min-isr-partitions",
+                "--unavailable-partitions"
+            ]),
+            "Option \"[unavailable-partitions]\" can't be used with option \"[under-min-isr-partitions]\""
+        );
+        assert_eq!(
+            usage(&["--alter", "--bootstrap-server", "h:1", "--topic", "t"]),
+            "Missing required argument \"[partitions]\""
+        );
+        let s = settings(&[
+            "--create",
+            "--bootstrap-server",
+            "h:1",
+            "--topic",
+            "t",
+            "--config",
+            "nope=1",
+        ])
+        .unwrap();
+        assert!(matches!(s.backend, Backend::Bootstrap { .. }));
+        assert!(matches!(
+            s.action,
+            Action::Create {
+                partitions: None,
+                ..
+            }
+        ));
         assert!(
             usage(&["--alter", "--zookeeper", "h:1", "--topic", "t"]).contains("--alter needs")
         );

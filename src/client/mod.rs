@@ -3,6 +3,7 @@
 //! pooled connection per broker, reconnected with backoff. Never imports broker or log: it
 //! only speaks the protocol, so it works against any Kafka 0.11..4.x broker.
 
+pub mod admin;
 pub mod metadata;
 pub mod settings;
 pub mod versions;

@@ -10,10 +10,18 @@
 //! any other unserved API or version, and any request that does not decode, closes the
 //! connection. Nothing a client sends can panic here.
 
+pub mod admin_common;
+pub mod alter_configs;
 pub mod api_versions;
+pub mod create_partitions;
+pub mod create_topics;
 pub mod delete_records;
+pub mod delete_topics;
+pub mod describe_cluster;
+pub mod describe_configs;
 pub mod describe_log_dirs;
 pub mod fetch;
+pub mod incremental_alter_configs;
 pub mod init_producer_id;
 pub mod leader_and_isr;
 pub mod list_offsets;
@@ -61,6 +69,16 @@ pub const SERVED: &[ApiVersionRange] = &[
         offset_for_leader_epoch::VERSIONS,
     ),
     served(ApiKey::DescribeLogDirs, describe_log_dirs::VERSIONS),
+    served(ApiKey::CreateTopics, create_topics::VERSIONS),
+    served(ApiKey::DeleteTopics, delete_topics::VERSIONS),
+    served(ApiKey::DescribeConfigs, describe_configs::VERSIONS),
+    served(ApiKey::AlterConfigs, alter_configs::VERSIONS),
+    served(ApiKey::CreatePartitions, create_partitions::VERSIONS),
+    served(
+        ApiKey::IncrementalAlterConfigs,
+        incremental_alter_configs::VERSIONS,
+    ),
+    served(ApiKey::DescribeCluster, describe_cluster::VERSIONS),
 ];
 
 const fn served(api_key: ApiKey, (min, max): (i16, i16)) -> ApiVersionRange {
@@ -256,6 +274,21 @@ async fn dispatch(
         Request::LeaderAndIsr(req) => r(leader_and_isr::handle(ctx, &req, version).await.into()),
         Request::UpdateMetadata(req) => r(update_metadata::handle(ctx, &req, version).into()),
         Request::StopReplica(req) => r(stop_replica::handle(ctx, &req, version).await.into()),
+        Request::CreateTopics(req) => r(create_topics::handle(ctx, &req, version).await.into()),
+        Request::DeleteTopics(req) => r(delete_topics::handle(ctx, &req, version).await.into()),
+        Request::CreatePartitions(req) => {
+            r(create_partitions::handle(ctx, &req, version).await.into())
+        }
+        Request::DescribeConfigs(req) => {
+            r(describe_configs::handle(ctx, &req, version).await.into())
+        }
+        Request::AlterConfigs(req) => r(alter_configs::handle(ctx, &req, version).await.into()),
+        Request::IncrementalAlterConfigs(req) => {
+            r(incremental_alter_configs::handle(ctx, &req, version)
+                .await
+                .into())
+        }
+        Request::DescribeCluster(req) => r(describe_cluster::handle(ctx, &req, version).into()),
         other => Err(CloseReason::NotServed {
             api: other.api_key(),
             version,

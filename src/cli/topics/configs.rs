@@ -26,6 +26,24 @@ pub fn parse_additions(entries: &[String]) -> Result<BTreeMap<String, String>, E
     Ok(out)
 }
 
+/// Splits `--config` entries as Kafka does without checking them against the table (the
+/// `--bootstrap-server` flow leaves names to the broker and checks values with
+/// [`check_value`] later, as Kafka 4's tool does).
+pub fn split_additions(entries: &[String]) -> Result<BTreeMap<String, String>, Error> {
+    let mut out = BTreeMap::new();
+    for entry in entries {
+        let parts: Vec<&str> = entry.split('=').map(str::trim).collect();
+        let [key, value] = parts.as_slice() else {
+            return Err(Error::Usage(
+                "Invalid topic config: all configs to be added must be in the format \"key=val\"."
+                    .to_string(),
+            ));
+        };
+        out.insert(java_trim(key).to_string(), java_trim(value).to_string());
+    }
+    Ok(out)
+}
+
 /// Validates `--delete-config` names.
 pub fn parse_deletions(names: &[String]) -> Result<Vec<String>, Error> {
     names

@@ -29,6 +29,10 @@ pub struct PartitionInfo {
     /// A reassignment in progress (KIP-455): replicas being added and removed. `replicas`
     /// holds both the old and the new ones meanwhile.
     pub reassignment: Option<Reassigning>,
+    /// Eligible leader replicas (KIP-966) as DescribeTopicPartitions reports them; None
+    /// where the cluster does not report them (ZooKeeper mode, Metadata API): shown `N/A`.
+    pub elr: Option<Vec<i32>>,
+    pub last_known_elr: Option<Vec<i32>>,
 }
 
 /// The replicas a reassignment in progress adds and removes.
@@ -58,6 +62,14 @@ impl PartitionInfo {
     pub fn is_under_replicated(&self) -> bool {
         self.replication_factor() > self.isr.len()
     }
+    /// Kafka: no leader, or fewer in-sync replicas than the topic's min.insync.replicas.
+    pub fn is_under_min_isr(&self, min_isr: Option<i32>) -> bool {
+        self.leader.is_none() || min_isr.is_some_and(|m| (self.isr.len() as i64) < i64::from(m))
+    }
+    /// Kafka: exactly min.insync.replicas in-sync replicas.
+    pub fn is_at_min_isr(&self, min_isr: Option<i32>) -> bool {
+        min_isr.is_some_and(|m| self.isr.len() as i64 == i64::from(m))
+    }
     /// Kafka: no leader, or a leader that is not a live broker.
     pub fn is_unavailable(&self, live_brokers: &BTreeSet<i32>) -> bool {
         self.leader.is_none_or(|l| !live_brokers.contains(&l))
@@ -70,8 +82,11 @@ pub struct TopicInfo {
     pub name: String,
     /// Kafka's base64 text form; None for topics created before Kafka 2.8.
     pub topic_id: Option<String>,
-    /// Overrides only (as in ZooKeeper mode, where defaults live in the brokers).
-    pub configs: BTreeMap<String, String>,
+    /// The configs Kafka shows: overrides in ZooKeeper mode (defaults live in the brokers);
+    /// with `--bootstrap-server` every entry not at its built-in default, in the broker's order.
+    pub configs: Vec<(String, String)>,
+    /// The topic's min.insync.replicas, for the min-ISR reports.
+    pub min_isr: Option<i32>,
     pub marked_for_deletion: bool,
     /// Sorted by partition.
     pub partitions: Vec<PartitionInfo>,
@@ -169,7 +184,12 @@ pub fn partition_line(topic: &str, p: &PartitionInfo, marked_for_deletion: bool)
             ids(&r.removing)
         ));
     }
-    line.push_str("\tElr: N/A\tLastKnownElr: N/A");
+    let elr = |list: &Option<Vec<i32>>| list.as_deref().map_or_else(|| "N/A".to_string(), ids);
+    line.push_str(&format!(
+        "\tElr: {}\tLastKnownElr: {}",
+        elr(&p.elr),
+        elr(&p.last_known_elr)
+    ));
     if marked_for_deletion {
         line.push_str("\tMarkedForDeletion: true");
     }
@@ -186,15 +206,18 @@ pub fn write_describe(
     show: DescribeFilter,
     format: OutputFormat,
 ) -> io::Result<()> {
-    let describe_configs = !show.under_replicated && !show.unavailable;
+    let describe_configs =
+        !show.under_replicated && !show.unavailable && !show.under_min_isr && !show.at_min_isr;
     let describe_partitions = !show.with_overrides;
-    let wanted = |p: &PartitionInfo| {
-        describe_configs
-            || (show.under_replicated && p.is_under_replicated())
-            || (show.unavailable && p.is_unavailable(live_brokers))
-    };
     let mut json_topics = Vec::new();
     for t in topics {
+        let wanted = |p: &PartitionInfo| {
+            describe_configs
+                || (show.under_replicated && p.is_under_replicated())
+                || (show.unavailable && p.is_unavailable(live_brokers))
+                || (show.under_min_isr && p.is_under_min_isr(t.min_isr))
+                || (show.at_min_isr && p.is_at_min_isr(t.min_isr))
+        };
         let show_topic = describe_configs && (!show.with_overrides || !t.configs.is_empty());
         let parts: Vec<&PartitionInfo> = if describe_partitions {
             t.partitions.iter().filter(|p| wanted(p)).collect()
@@ -217,7 +240,7 @@ pub fn write_describe(
                         "topic_id": t.topic_id,
                         "partition_count": t.partitions.len(),
                         "replication_factor": t.replication_factor(),
-                        "configs": t.configs,
+                        "configs": t.configs.iter().cloned().collect::<BTreeMap<_, _>>(),
                         "marked_for_deletion": t.marked_for_deletion,
                         "partitions": parts,
                     }));
@@ -245,7 +268,8 @@ mod tests {
         TopicInfo {
             name: "test".into(),
             topic_id: Some("ASNFZ4mrze_-3LqYdlQyEA".into()),
-            configs: BTreeMap::new(),
+            configs: Vec::new(),
+            min_isr: None,
             marked_for_deletion: false,
             partitions: vec![
                 PartitionInfo {
@@ -254,6 +278,8 @@ mod tests {
                     replicas: vec![1, 2],
                     isr: vec![1, 2],
                     reassignment: None,
+                    elr: None,
+                    last_known_elr: None,
                 },
                 PartitionInfo {
                     partition: 1,
@@ -261,6 +287,8 @@ mod tests {
                     replicas: vec![2, 1],
                     isr: vec![],
                     reassignment: None,
+                    elr: None,
+                    last_known_elr: None,
                 },
             ],
         }
@@ -284,8 +312,8 @@ mod tests {
         let mut t = topic();
         t.topic_id = None;
         t.marked_for_deletion = true;
-        t.configs.insert("retention.ms".into(), "1".into());
-        t.configs.insert("cleanup.policy".into(), "compact".into());
+        t.configs.push(("cleanup.policy".into(), "compact".into()));
+        t.configs.push(("retention.ms".into(), "1".into()));
         assert_eq!(
             topic_line(&t),
             "Topic: test\tPartitionCount: 2\tReplicationFactor: 2\tConfigs: cleanup.policy=compact,retention.ms=1\tMarkedForDeletion: true"
@@ -303,12 +331,14 @@ mod tests {
                 adding: vec![2, 3],
                 removing: vec![],
             }),
+            elr: Some(vec![]),
+            last_known_elr: Some(vec![2]),
         };
         assert_eq!(p.replication_factor(), 1);
         assert!(!p.is_under_replicated());
         assert_eq!(
             partition_line("t", &p, false),
-            "\tTopic: t\tPartition: 0\tLeader: 1\tReplicas: 1,2,3\tIsr: 1\tAdding Replicas: 2,3\tRemoving Replicas: \tElr: N/A\tLastKnownElr: N/A"
+            "\tTopic: t\tPartition: 0\tLeader: 1\tReplicas: 1,2,3\tIsr: 1\tAdding Replicas: 2,3\tRemoving Replicas: \tElr: \tLastKnownElr: 2"
         );
     }
 
@@ -337,8 +367,24 @@ mod tests {
         };
         assert_eq!(text(&[topic()], overrides), "");
         let mut t = topic();
-        t.configs.insert("retention.ms".into(), "1".into());
+        t.configs.push(("retention.ms".into(), "1".into()));
         assert_eq!(text(&[t], overrides).lines().count(), 1);
+        let mut t = topic();
+        t.min_isr = Some(2);
+        let under = DescribeFilter {
+            under_min_isr: true,
+            ..Default::default()
+        };
+        let at = DescribeFilter {
+            at_min_isr: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            text(std::slice::from_ref(&t), under).lines().count(),
+            1,
+            "leaderless"
+        );
+        assert!(text(std::slice::from_ref(&t), at).contains("Partition: 0"));
     }
 
     #[test]

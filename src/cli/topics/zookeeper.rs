@@ -7,15 +7,16 @@
 //! Messages and the order of checks are Kafka's, so scripts that parse them keep working.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::time::Duration;
 
 use crate::admin::assignment::{self, Start};
 use crate::admin::topic_name;
-use crate::coordinator::client::{Acl, ClientConfig, CreateMode, Stat, ZkClient, ZkError};
+use crate::admin::zk_topics::{self, ZkTopicError};
+use crate::coordinator::client::{ClientConfig, CreateMode, Stat, ZkClient, ZkError};
 use crate::coordinator::kafka_paths::{
-    ConfigChangeNotification, EntityConfig, PartitionReplicas, PartitionState, Reassignment,
-    ReplicaMap, TopicAssignment, Uuid, path,
+    EntityConfig, PartitionReplicas, PartitionState, Reassignment, ReplicaMap, TopicAssignment,
+    path,
 };
 use crate::error::Error;
 
@@ -165,22 +166,12 @@ impl Report {
     }
 }
 
-/// Random bytes from the system (topic ids, placement start).
-fn random_bytes<const N: usize>() -> Result<[u8; N], Error> {
-    let mut buf = [0u8; N];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut buf))
-        .map_err(|e| Error::io("/dev/urandom", e))?;
-    Ok(buf)
+fn zk_topic_failed(e: ZkTopicError) -> Error {
+    Error::Failed(e.to_string())
 }
 
-/// A fresh topic id, drawn as Kafka's `Uuid.randomUuid` does.
-fn random_topic_id() -> Result<Uuid, Error> {
-    loop {
-        if let Some(id) = Uuid::from_random(random_bytes::<16>()?) {
-            return Ok(id);
-        }
-    }
+fn random_bytes<const N: usize>() -> Result<[u8; N], Error> {
+    zk_topics::random_bytes::<N>().map_err(zk_topic_failed)
 }
 
 /// The ZooKeeper session and the znode reads and writes the actions need.
@@ -189,10 +180,6 @@ struct Zk {
 }
 
 impl Zk {
-    fn open_acl() -> Vec<Acl> {
-        Acl::open_unsafe()
-    }
-
     /// Children of `path`, sorted; none when it does not exist.
     async fn children(&self, p: &str) -> Result<Vec<String>, Error> {
         match self.client.get_children(p, false).await {
@@ -229,52 +216,7 @@ impl Zk {
         data: &[u8],
         mode: CreateMode,
     ) -> Result<String, ZkError> {
-        match self.client.create(p, data, &Self::open_acl(), mode).await {
-            Err(ZkError::NoNode { .. }) => {
-                let mut missing = Vec::new();
-                let mut parent = p;
-                while let Some((up, _)) = parent.rsplit_once('/') {
-                    if up.is_empty() {
-                        break;
-                    }
-                    missing.push(up.to_string());
-                    parent = up;
-                }
-                for dir in missing.iter().rev() {
-                    match self
-                        .client
-                        .create(dir, &[], &Self::open_acl(), CreateMode::Persistent)
-                        .await
-                    {
-                        Ok(_) | Err(ZkError::NodeExists { .. }) => {}
-                        Err(e) => return Err(e),
-                    }
-                }
-                self.client.create(p, data, &Self::open_acl(), mode).await
-            }
-            other => other,
-        }
-    }
-
-    /// Sets `p`'s data, creating it when missing (Kafka's setOrCreateEntityConfigs).
-    async fn set_or_create(&self, p: &str, data: &[u8]) -> Result<(), Error> {
-        match self.client.set_data(p, data, -1).await {
-            Ok(_) => Ok(()),
-            Err(ZkError::NoNode { .. }) => {
-                match self.create_recursive(p, data, CreateMode::Persistent).await {
-                    Ok(_) => Ok(()),
-                    // Created meanwhile: set it after all.
-                    Err(ZkError::NodeExists { .. }) => self
-                        .client
-                        .set_data(p, data, -1)
-                        .await
-                        .map(|_| ())
-                        .map_err(|e| zk_failed(&format!("cannot write {p}"), e)),
-                    Err(e) => Err(zk_failed(&format!("cannot write {p}"), e)),
-                }
-            }
-            Err(e) => Err(zk_failed(&format!("cannot write {p}"), e)),
-        }
+        zk_topics::create_recursive(&self.client, p, data, mode).await
     }
 
     /// Registered brokers (children of /brokers/ids), sorted.
@@ -325,20 +267,9 @@ impl Zk {
         topic: &str,
         config: BTreeMap<String, String>,
     ) -> Result<(), Error> {
-        self.set_or_create(
-            &path::topic_config(topic),
-            &EntityConfig::new(config).encode(),
-        )
-        .await?;
-        let note = ConfigChangeNotification::new("topics", topic).encode();
-        self.create_recursive(
-            &path::config_change_create(),
-            &note,
-            CreateMode::PersistentSequential,
-        )
-        .await
-        .map_err(|e| zk_failed("cannot write the config change notification", e))?;
-        Ok(())
+        zk_topics::write_topic_config(&self.client, topic, config)
+            .await
+            .map_err(zk_topic_failed)
     }
 
     /// Topics matching `filter`, failing as Kafka does when none match and the action needs one.
@@ -422,25 +353,12 @@ impl Zk {
                 colliding.join(", ")
             )));
         }
-        self.set_or_create(
-            &path::topic_config(topic),
-            &EntityConfig::new(configs.clone()).encode(),
-        )
-        .await?;
-        let id = random_topic_id()?;
-        let payload = TopicAssignment::new(assignment.clone(), Some(id));
-        match self
-            .create_recursive(
-                &path::topic(topic),
-                &payload.encode(),
-                CreateMode::Persistent,
-            )
-            .await
-        {
-            Ok(_) => {}
-            Err(ZkError::NodeExists { .. }) if if_not_exists => return Ok(()),
-            Err(ZkError::NodeExists { .. }) => return Err(exists_error()),
-            Err(e) => return Err(zk_failed(&format!("cannot create topic {topic}"), e)),
+        let id = zk_topics::random_topic_id().map_err(zk_topic_failed)?;
+        match zk_topics::create_topic(&self.client, topic, &assignment, configs, id).await {
+            Ok(()) => {}
+            Err(ZkTopicError::TopicExists { .. }) if if_not_exists => return Ok(()),
+            Err(ZkTopicError::TopicExists { .. }) => return Err(exists_error()),
+            Err(e) => return Err(zk_topic_failed(e)),
         }
         report.say(format!("Created topic {topic}."));
         report.data(
@@ -519,11 +437,17 @@ impl Zk {
                     isr: state.map(|s| s.isr).unwrap_or_default(),
                     reassignment: (!adding.is_empty() || !removing.is_empty())
                         .then_some(Reassigning { adding, removing }),
+                    elr: None,
+                    last_known_elr: None,
                 });
             }
+            let configs = self.topic_config(&topic).await?;
             infos.push(TopicInfo {
                 topic_id: assignment.uuid().map(|u| u.to_string()),
-                configs: self.topic_config(&topic).await?,
+                min_isr: configs
+                    .get("min.insync.replicas")
+                    .and_then(|v| v.parse().ok()),
+                configs: configs.into_iter().collect(),
                 marked_for_deletion: marked.contains(&topic),
                 name: topic,
                 partitions,

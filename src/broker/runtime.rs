@@ -37,6 +37,7 @@ use crate::broker::server::{BrokerNetSettings, BrokerServer, ServerError, parse_
 use crate::config::error::{ConfigError, Source};
 use crate::config::resolve::ResolvedConfig;
 use crate::coordinator::client::state::ConnectString;
+use crate::broker::controller::{self, ControllerConfig, ControllerHandle};
 use crate::coordinator::client::{ClientConfig, EventKind, Events, KeeperState, ZkClient, ZkError};
 use crate::coordinator::kafka_paths::{BrokerRegistration, Endpoint};
 use crate::log::config::LogConfig;
@@ -393,6 +394,7 @@ pub struct RunningBroker {
     server: BrokerServer,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    controller: ControllerHandle,
     started_in: Duration,
 }
 
@@ -428,6 +430,9 @@ impl RunningBroker {
         tracing::info!("[KafkaServer id={id}] shutting down");
         let _ = self.stop.send(true);
         self.server.shutdown().await;
+        // Resign before the logs close, as Kafka's shutdown stops its controller early: another
+        // broker takes over while this one's registration still exists.
+        self.controller.shutdown().await;
         for t in self.tasks {
             if let Err(e) = t.await {
                 tracing::warn!("[KafkaServer id={id}] background task ended abnormally: {e}");
@@ -437,8 +442,6 @@ impl RunningBroker {
         let logs = tokio::task::spawn_blocking(move || replicas.shutdown(now_ms()))
             .await
             .map_err(|e| RuntimeError::Task(e.to_string()))?;
-        // CONTROLLER (lead, after merging src/broker/controller): `ControllerHandle::shutdown`
-        // goes here — after the logs, before the session closes, as Kafka orders it.
         if let Some(zk) = self.ctx.zk.replace(None) {
             if let Err(e) = zk.close().await {
                 tracing::warn!("[KafkaServer id={id}] closing the coordinator session: {e}");
@@ -603,10 +606,12 @@ async fn start_with_session(
             .collect::<Vec<_>>()
     );
 
-    // CONTROLLER (lead, after merging src/broker/controller): start the controller here with
-    // `controller::spawn(ControllerConfig { .. })` — after registration, as Kafka starts its
-    // KafkaController — keep the `ControllerHandle` in `RunningBroker` and shut it down in
-    // `RunningBroker::shutdown` where marked.
+    // Every broker runs for controller once registered, as Kafka starts its KafkaController;
+    // the controller keeps its own coordinator session (its watches are its own).
+    let controller = controller::spawn(ControllerConfig::new(
+        settings.client_config(&settings.zk_connect),
+        broker_id,
+    ));
 
     let (stop, _) = watch::channel(false);
     let tasks = vec![
@@ -644,6 +649,7 @@ async fn start_with_session(
         server,
         stop,
         tasks,
+        controller,
         started_in,
     })
 }

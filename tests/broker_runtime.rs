@@ -682,3 +682,61 @@ fn registers_on_real_zookeeper() {
     assert_eq!(wait_exit(&mut broker.0, Duration::from_secs(20)), 0);
     assert!(zk.get(&format!("{chroot}/brokers/ids/2")).is_none());
 }
+
+#[test]
+fn standalone_runs_a_coordinator_and_a_broker_in_the_working_directory() {
+    let _shared = STOP_LOCK.read().unwrap_or_else(PoisonError::into_inner);
+    let dir = tempfile::tempdir().unwrap();
+    let (zk_port, port) = (free_port(), free_port());
+    let out_path = dir.path().join("standalone.out");
+    let err_path = dir.path().join("standalone.err");
+    let mut child = KillOnDrop(
+        Command::new(common::rkafka_bin())
+            .args(["standalone", "--zookeeper-port"])
+            .arg(zk_port.to_string())
+            .arg("--port")
+            .arg(port.to_string())
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&out_path).unwrap())
+            .stderr(std::fs::File::create(&err_path).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    let printed = || std::fs::read_to_string(&out_path).unwrap_or_default();
+    assert!(
+        wait_until(Duration::from_secs(20), || printed().contains("is up")),
+        "{}\n{}",
+        printed(),
+        std::fs::read_to_string(&err_path).unwrap_or_default()
+    );
+    let text = printed();
+    assert!(
+        text.contains(&format!("bootstrap server:   localhost:{port}")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("zookeeper connect:  localhost:{zk_port}")),
+        "{text}"
+    );
+    assert!(api_versions_ok(port));
+    let data = dir.path().join("rkafka-data");
+    assert!(data.join("zookeeper").is_dir() && data.join("kafka-logs").is_dir());
+
+    let rt = runtime();
+    let client = rt.block_on(connect_client(&format!("127.0.0.1:{zk_port}")));
+    let (raw, _) = rt
+        .block_on(client.get_data(&path::broker(0), false))
+        .expect("broker 0 registered");
+    let reg = BrokerRegistration::decode(&raw).unwrap();
+    assert_eq!(reg.port, i32::from(port));
+    rt.block_on(client.close()).unwrap();
+
+    signal(&child.0, nix::sys::signal::Signal::SIGTERM);
+    assert_eq!(wait_exit(&mut child.0, Duration::from_secs(20)), 0);
+    assert!(data.join("kafka-logs/.kafka_cleanshutdown").exists());
+    assert!(
+        TcpStream::connect(("127.0.0.1", zk_port)).is_err(),
+        "coordinator stopped too"
+    );
+}

@@ -704,19 +704,12 @@ async fn follow_session(
         };
         let expired = match event {
             Some(e) => e.kind == EventKind::None && e.state == KeeperState::Expired,
-            // The client is gone: closed by shutdown, or ended with its session.
-            None => ctx
-                .zk
-                .current()
-                .is_some_and(|zk| zk.state() == KeeperState::Expired),
+            // The session's connection task ended without an expiry notice (the broker
+            // closes its session only after this task stopped): the broker has no session
+            // any more, which calls for the same cure.
+            None => true,
         };
         if !expired {
-            if let Some(e) = event_state(&ctx) {
-                tracing::debug!("[KafkaServer id={id}] coordinator session state {e:?}");
-            }
-            if ctx.zk.current().is_none() {
-                return;
-            }
             continue;
         }
         tracing::warn!("[KafkaServer id={id}] coordinator session expired; opening a new session");
@@ -758,17 +751,22 @@ async fn follow_session(
     }
 }
 
-fn event_state(ctx: &BrokerContext) -> Option<KeeperState> {
-    ctx.zk.current().map(|zk| zk.state())
-}
-
 /// Starts the broker, serves until `shutdown` resolves, then stops it gracefully.
 pub async fn run(
     config: Arc<ResolvedConfig>,
     settings: BrokerSettings,
     shutdown: impl Future<Output = ()>,
 ) -> Result<()> {
-    let broker = start(config, settings).await?;
+    let mut shutdown = std::pin::pin!(shutdown);
+    // A stop request during start-up abandons it: whatever was written is safe to leave
+    // (logs not sealed are recovered on the next start; the session dies with the process).
+    let broker = tokio::select! {
+        started = start(config, settings) => started?,
+        () = &mut shutdown => {
+            tracing::info!("stopped during start-up");
+            return Ok(());
+        }
+    };
     shutdown.await;
     broker.shutdown().await
 }

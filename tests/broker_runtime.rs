@@ -818,3 +818,31 @@ fn maintenance_applies_retention_with_topic_overrides_from_the_coordinator() {
     );
     assert!(first("keep"), "the topic override kept the old segments");
 }
+
+#[test]
+fn unreachable_coordinator_times_out_with_exit_1() {
+    let _shared = STOP_LOCK.read().unwrap_or_else(PoisonError::into_inner);
+    let dir = tempfile::tempdir().unwrap();
+    let nobody = format!("127.0.0.1:{}", free_port());
+    let files = BrokerFiles::new(
+        dir.path(),
+        "alone",
+        &nobody,
+        0,
+        "zookeeper.connection.timeout.ms=500\n",
+    );
+    let began = Instant::now();
+    let (exit, out) = files.start_fails(&[]);
+    assert_eq!(exit, 1, "{out}");
+    assert!(
+        out.contains(&format!(
+            "Timed out waiting for connection to the coordinator at {nobody} after 500 ms"
+        )),
+        "{out}"
+    );
+    assert!(began.elapsed() < Duration::from_secs(10));
+    assert!(
+        !files.logs.exists(),
+        "nothing written before the coordinator answers"
+    );
+}

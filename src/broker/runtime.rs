@@ -33,7 +33,9 @@ use crate::broker::handlers::BrokerContext;
 use crate::broker::metadata::BrokerEndpoint;
 use crate::broker::registration::{self as reg, BrokerIdChoice, RegistrationError};
 use crate::broker::replica::ReplicaManager;
-use crate::broker::server::{BrokerNetSettings, BrokerServer, ServerError, parse_listeners};
+use crate::broker::server::{
+    BrokerNetSettings, BrokerServer, ServerError, SettingsError, parse_listeners,
+};
 use crate::config::error::{ConfigError, Source};
 use crate::config::resolve::ResolvedConfig;
 use crate::coordinator::client::state::ConnectString;
@@ -253,15 +255,21 @@ impl BrokerSettings {
         .unwrap_or(1)
         .max(1);
 
-        let net = BrokerNetSettings::from_config(config).map_err(|e| {
-            let key = "listeners";
-            bad(
+        let net = BrokerNetSettings::from_config(config).map_err(|e| match e {
+            SettingsError::OutOfRange { key, value } => bad(
                 config,
                 key,
-                config.get_string(key).unwrap_or(""),
-                &e.to_string(),
+                value.to_string(),
+                "is out of range",
+                "a count this machine can address",
+            ),
+            other => bad(
+                config,
+                "listeners",
+                config.get_string("listeners").unwrap_or(""),
+                &other.to_string(),
                 "PLAINTEXT://host:port, comma-separated",
-            )
+            ),
         })?;
         if let Some(adv) = config.get_string("advertised.listeners") {
             if let Err(e) = parse_listeners(adv) {

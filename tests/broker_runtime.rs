@@ -470,12 +470,11 @@ fn generated_broker_id_and_chroot_follow_kafka() {
     assert!(files.output().contains("[KafkaServer id=1001] started"));
 }
 
-/// Appends `batches` batches of 3 records to `<logs>/t-0` through the storage engine and
-/// returns the valid size of the segment.
-fn write_partition(logs: &Path, batches: usize) -> u64 {
-    let dir = logs.join("t-0");
-    let (mut log, _) =
-        PartitionLog::open(&dir, "t", 0, LogConfig::default(), OpenOptions::default()).unwrap();
+/// Appends `batches` batches of 3 records (timestamps = offsets, so ancient) to
+/// `<logs>/<topic>-0` through the storage engine and returns the size of its first segment.
+fn write_partition(logs: &Path, topic: &str, batches: usize, config: LogConfig) -> u64 {
+    let dir = logs.join(format!("{topic}-0"));
+    let (mut log, _) = PartitionLog::open(&dir, topic, 0, config, OpenOptions::default()).unwrap();
     for _ in 0..batches {
         let mut b = BatchBuilder::new(Compression::None);
         let base = log.log_end_offset();
@@ -505,7 +504,7 @@ fn killed_broker_restarts_and_recovers_its_logs() {
         0,
         "zookeeper.session.timeout.ms=1000\n",
     );
-    let valid = write_partition(&files.logs, 4);
+    let valid = write_partition(&files.logs, "t", 4, LogConfig::default());
     let segment = files.logs.join("t-0/00000000000000000000.log");
     // A torn tail, as a crash in the middle of a write leaves.
     let mut f = std::fs::OpenOptions::new()
@@ -681,4 +680,169 @@ fn registers_on_real_zookeeper() {
     signal(&broker.0, nix::sys::signal::Signal::SIGTERM);
     assert_eq!(wait_exit(&mut broker.0, Duration::from_secs(20)), 0);
     assert!(zk.get(&format!("{chroot}/brokers/ids/2")).is_none());
+}
+
+#[test]
+fn standalone_runs_a_coordinator_and_a_broker_in_the_working_directory() {
+    let _shared = STOP_LOCK.read().unwrap_or_else(PoisonError::into_inner);
+    let dir = tempfile::tempdir().unwrap();
+    let (zk_port, port) = (free_port(), free_port());
+    let out_path = dir.path().join("standalone.out");
+    let err_path = dir.path().join("standalone.err");
+    let mut child = KillOnDrop(
+        Command::new(common::rkafka_bin())
+            .args(["standalone", "--zookeeper-port"])
+            .arg(zk_port.to_string())
+            .arg("--port")
+            .arg(port.to_string())
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&out_path).unwrap())
+            .stderr(std::fs::File::create(&err_path).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    let printed = || std::fs::read_to_string(&out_path).unwrap_or_default();
+    assert!(
+        wait_until(Duration::from_secs(20), || printed().contains("is up")),
+        "{}\n{}",
+        printed(),
+        std::fs::read_to_string(&err_path).unwrap_or_default()
+    );
+    let text = printed();
+    assert!(
+        text.contains(&format!("bootstrap server:   localhost:{port}")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("zookeeper connect:  localhost:{zk_port}")),
+        "{text}"
+    );
+    assert!(api_versions_ok(port));
+    let data = dir.path().join("rkafka-data");
+    assert!(data.join("zookeeper").is_dir() && data.join("kafka-logs").is_dir());
+
+    let rt = runtime();
+    let client = rt.block_on(connect_client(&format!("127.0.0.1:{zk_port}")));
+    let (raw, _) = rt
+        .block_on(client.get_data(&path::broker(0), false))
+        .expect("broker 0 registered");
+    let reg = BrokerRegistration::decode(&raw).unwrap();
+    assert_eq!(reg.port, i32::from(port));
+    rt.block_on(client.close()).unwrap();
+
+    signal(&child.0, nix::sys::signal::Signal::SIGTERM);
+    assert_eq!(wait_exit(&mut child.0, Duration::from_secs(20)), 0);
+    assert!(data.join("kafka-logs/.kafka_cleanshutdown").exists());
+    assert!(
+        TcpStream::connect(("127.0.0.1", zk_port)).is_err(),
+        "coordinator stopped too"
+    );
+}
+
+#[test]
+fn maintenance_applies_retention_with_topic_overrides_from_the_coordinator() {
+    let _shared = STOP_LOCK.read().unwrap_or_else(PoisonError::into_inner);
+    let dir = tempfile::tempdir().unwrap();
+    let zk = Zk::start(dir.path());
+    let files = BrokerFiles::new(
+        dir.path(),
+        "maint",
+        &zk.connect,
+        0,
+        "log.retention.check.interval.ms=200\nlog.flush.offset.checkpoint.interval.ms=200\n",
+    );
+    let small = LogConfig {
+        segment_bytes: 150,
+        ..LogConfig::default()
+    };
+    // Two topics with ancient records in several segments; "keep" is told by its
+    // /config/topics override to keep them forever, "drop" has the 7-day default.
+    for topic in ["keep", "drop"] {
+        write_partition(&files.logs, topic, 4, small.clone());
+        let segments = std::fs::read_dir(files.logs.join(format!("{topic}-0")))
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().extension() == Some("log".as_ref()))
+            .count();
+        assert!(segments > 1, "{topic}: {segments} segments");
+    }
+    std::fs::write(
+        files.logs.join("replication-offset-checkpoint"),
+        "0\n2\nkeep 0 12\ndrop 0 12\n",
+    )
+    .unwrap();
+    let config = rkafka::coordinator::kafka_paths::EntityConfig::new(
+        [("retention.ms".to_string(), "-1".to_string())].into(),
+    );
+    zk.rt
+        .block_on(async {
+            rkafka::broker::registration::ensure_path(&zk.client, "/config/topics").await?;
+            zk.client
+                .create(
+                    "/config/topics/keep",
+                    &config.encode(),
+                    &rkafka::coordinator::client::Acl::open_unsafe(),
+                    rkafka::coordinator::client::CreateMode::Persistent,
+                )
+                .await
+                .map_err(|e| rkafka::broker::registration::RegistrationError::Zk {
+                    what: "create".into(),
+                    source: e,
+                })
+        })
+        .unwrap();
+
+    let _broker = files.start();
+    let first = |topic: &str| {
+        files
+            .logs
+            .join(format!("{topic}-0/00000000000000000000.log"))
+            .exists()
+    };
+    assert!(
+        wait_until(Duration::from_secs(10), || !first("drop")),
+        "retention never ran:\n{}",
+        files.output()
+    );
+    // The checkpoint timer records the new log start offset.
+    let starts = files.logs.join("log-start-offset-checkpoint");
+    assert!(
+        wait_until(Duration::from_secs(10), || {
+            std::fs::read_to_string(&starts)
+                .unwrap_or_default()
+                .lines()
+                .any(|l| l.starts_with("drop 0 ") && !l.ends_with(" 0"))
+        }),
+        "{}",
+        std::fs::read_to_string(&starts).unwrap_or_default()
+    );
+    assert!(first("keep"), "the topic override kept the old segments");
+}
+
+#[test]
+fn unreachable_coordinator_times_out_with_exit_1() {
+    let _shared = STOP_LOCK.read().unwrap_or_else(PoisonError::into_inner);
+    let dir = tempfile::tempdir().unwrap();
+    let nobody = format!("127.0.0.1:{}", free_port());
+    let files = BrokerFiles::new(
+        dir.path(),
+        "alone",
+        &nobody,
+        0,
+        "zookeeper.connection.timeout.ms=500\n",
+    );
+    let began = Instant::now();
+    let (exit, out) = files.start_fails(&[]);
+    assert_eq!(exit, 1, "{out}");
+    assert!(
+        out.contains(&format!(
+            "Timed out waiting for connection to the coordinator at {nobody} after 500 ms"
+        )),
+        "{out}"
+    );
+    assert!(began.elapsed() < Duration::from_secs(10));
+    assert!(
+        !files.logs.exists(),
+        "nothing written before the coordinator answers"
+    );
 }

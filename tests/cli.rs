@@ -68,6 +68,10 @@ fn every_tool_answers_help_under_its_kafka_script_name() {
             stem.to_string(),
             format!("rkafka-{}", tool.name),
         ] {
+            // rkafka's own tools (empty script) have no Kafka name.
+            if name.is_empty() {
+                continue;
+            }
             let link = link_as(dir.path(), &name);
             let out = std::process::Command::new(&link)
                 .arg("--help")

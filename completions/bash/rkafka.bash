@@ -28,6 +28,9 @@ _rkafka() {
             rkafka,server-stop)
                 cmd="rkafka__subcmd__server__subcmd__stop"
                 ;;
+            rkafka,standalone)
+                cmd="rkafka__subcmd__standalone"
+                ;;
             rkafka,topics)
                 cmd="rkafka__subcmd__topics"
                 ;;
@@ -47,7 +50,7 @@ _rkafka() {
 
     case "${cmd}" in
         rkafka)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop zookeeper-shell topics broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -61,7 +64,7 @@ _rkafka() {
             return 0
             ;;
         broker__subcmd__api__subcmd__versions)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop zookeeper-shell topics broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -75,7 +78,7 @@ _rkafka() {
             return 0
             ;;
         dump__subcmd__log)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop zookeeper-shell topics broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -89,7 +92,7 @@ _rkafka() {
             return 0
             ;;
         server__subcmd__start)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop zookeeper-shell topics broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -103,7 +106,21 @@ _rkafka() {
             return 0
             ;;
         server__subcmd__stop)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop zookeeper-shell topics broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics broker-api-versions dump-log"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        standalone)
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -117,7 +134,7 @@ _rkafka() {
             return 0
             ;;
         topics)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop zookeeper-shell topics broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -131,7 +148,7 @@ _rkafka() {
             return 0
             ;;
         zookeeper__subcmd__server__subcmd__start)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop zookeeper-shell topics broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -145,7 +162,7 @@ _rkafka() {
             return 0
             ;;
         zookeeper__subcmd__server__subcmd__stop)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop zookeeper-shell topics broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -159,7 +176,7 @@ _rkafka() {
             return 0
             ;;
         zookeeper__subcmd__shell)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop zookeeper-shell topics broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

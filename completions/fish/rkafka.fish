@@ -30,6 +30,7 @@ complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "zookeeper-server-star
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "zookeeper-server-stop" -d 'Stop the coordinators started by zookeeper-server-start on this machine [zookeeper-server-stop.sh]'
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "server-start" -d 'Start an rkafka broker [kafka-server-start.sh]'
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "server-stop" -d 'Stop the brokers started by server-start on this machine [kafka-server-stop.sh]'
+complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "standalone" -d 'Run a one-process development cluster: a coordinator and one broker'
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "zookeeper-shell" -d 'Run ZooKeeper shell (zkCli) commands against a ZooKeeper ensemble [zookeeper-shell.sh]'
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "topics" -d 'Create, delete, describe, or change a topic [kafka-topics.sh]'
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "broker-api-versions" -d 'Print the API versions each broker of a cluster supports [kafka-broker-api-versions.sh]'
@@ -46,6 +47,12 @@ complete -c rkafka -n "__fish_rkafka_using_subcommand server-start" -s h -l help
 complete -c rkafka -n "__fish_rkafka_using_subcommand server-start" -s V -l version -d 'Print version'
 complete -c rkafka -n "__fish_rkafka_using_subcommand server-stop" -s h -l help -d 'Print help'
 complete -c rkafka -n "__fish_rkafka_using_subcommand server-stop" -s V -l version -d 'Print version'
+complete -c rkafka -n "__fish_rkafka_using_subcommand standalone" -l data-dir -d 'Where the coordinator\'s snapshots and the broker\'s logs live (created if missing)' -r -F
+complete -c rkafka -n "__fish_rkafka_using_subcommand standalone" -l zookeeper-port -d 'The coordinator\'s client port (zookeeper.properties\' clientPort)' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand standalone" -l port -d 'The broker\'s PLAINTEXT port' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand standalone" -l override -d 'Set a broker key (repeatable), e.g. --override num.partitions=3' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand standalone" -s h -l help -d 'Print help'
+complete -c rkafka -n "__fish_rkafka_using_subcommand standalone" -s V -l version -d 'Print version'
 complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-shell" -l output -d 'Output format for ls, get and stat: zkCli\'s text or JSON' -r -f -a "text\t'zkCli\'s text'
 json\t'One JSON object per command'"
 complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-shell" -s h -l help -d 'Print help (see more with \'--help\')'

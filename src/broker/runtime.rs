@@ -33,7 +33,9 @@ use crate::broker::handlers::BrokerContext;
 use crate::broker::metadata::BrokerEndpoint;
 use crate::broker::registration::{self as reg, BrokerIdChoice, RegistrationError};
 use crate::broker::replica::ReplicaManager;
-use crate::broker::server::{BrokerNetSettings, BrokerServer, ServerError, parse_listeners};
+use crate::broker::server::{
+    BrokerNetSettings, BrokerServer, ServerError, SettingsError, parse_listeners,
+};
 use crate::config::error::{ConfigError, Source};
 use crate::config::resolve::ResolvedConfig;
 use crate::coordinator::client::state::ConnectString;
@@ -254,15 +256,21 @@ impl BrokerSettings {
         .unwrap_or(1)
         .max(1);
 
-        let net = BrokerNetSettings::from_config(config).map_err(|e| {
-            let key = "listeners";
-            bad(
+        let net = BrokerNetSettings::from_config(config).map_err(|e| match e {
+            SettingsError::OutOfRange { key, value } => bad(
                 config,
                 key,
-                config.get_string(key).unwrap_or(""),
-                &e.to_string(),
+                value.to_string(),
+                "is out of range",
+                "a count this machine can address",
+            ),
+            other => bad(
+                config,
+                "listeners",
+                config.get_string("listeners").unwrap_or(""),
+                &other.to_string(),
                 "PLAINTEXT://host:port, comma-separated",
-            )
+            ),
         })?;
         if let Some(adv) = config.get_string("advertised.listeners") {
             if let Err(e) = parse_listeners(adv) {
@@ -710,19 +718,12 @@ async fn follow_session(
         };
         let expired = match event {
             Some(e) => e.kind == EventKind::None && e.state == KeeperState::Expired,
-            // The client is gone: closed by shutdown, or ended with its session.
-            None => ctx
-                .zk
-                .current()
-                .is_some_and(|zk| zk.state() == KeeperState::Expired),
+            // The session's connection task ended without an expiry notice (the broker
+            // closes its session only after this task stopped): the broker has no session
+            // any more, which calls for the same cure.
+            None => true,
         };
         if !expired {
-            if let Some(e) = event_state(&ctx) {
-                tracing::debug!("[KafkaServer id={id}] coordinator session state {e:?}");
-            }
-            if ctx.zk.current().is_none() {
-                return;
-            }
             continue;
         }
         tracing::warn!("[KafkaServer id={id}] coordinator session expired; opening a new session");
@@ -764,17 +765,22 @@ async fn follow_session(
     }
 }
 
-fn event_state(ctx: &BrokerContext) -> Option<KeeperState> {
-    ctx.zk.current().map(|zk| zk.state())
-}
-
 /// Starts the broker, serves until `shutdown` resolves, then stops it gracefully.
 pub async fn run(
     config: Arc<ResolvedConfig>,
     settings: BrokerSettings,
     shutdown: impl Future<Output = ()>,
 ) -> Result<()> {
-    let broker = start(config, settings).await?;
+    let mut shutdown = std::pin::pin!(shutdown);
+    // A stop request during start-up abandons it: whatever was written is safe to leave
+    // (logs not sealed are recovered on the next start; the session dies with the process).
+    let broker = tokio::select! {
+        started = start(config, settings) => started?,
+        () = &mut shutdown => {
+            tracing::info!("stopped during start-up");
+            return Ok(());
+        }
+    };
     shutdown.await;
     broker.shutdown().await
 }

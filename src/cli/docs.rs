@@ -23,11 +23,13 @@ pub const GENERATED_DIRS: [&str; 3] = ["bin", "completions", "man"];
 /// Every generated file: a `bin/` wrapper per Kafka script name, completions for bash, zsh and
 /// fish (for `rkafka` and for each script name), `rkafka.1` and one `rkafka-TOOL.1` per tool.
 pub fn generated_files() -> Vec<GeneratedFile> {
-    let mut files: Vec<GeneratedFile> = TOOLS.iter().map(wrapper).collect();
+    // rkafka's own tools (no Kafka script) get neither a wrapper nor script completions.
+    let scripted = || TOOLS.iter().filter(|t| !t.script.is_empty());
+    let mut files: Vec<GeneratedFile> = scripted().map(wrapper).collect();
     for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
         let mut cmd = top_command();
         files.push(completion(shell, &mut cmd, "rkafka"));
-        for tool in TOOLS {
+        for tool in scripted() {
             let mut cmd = tool_command(tool, tool.script);
             files.push(completion(shell, &mut cmd, tool.script));
         }

@@ -12,6 +12,7 @@ pub mod docs;
 pub mod dump_log;
 mod registry;
 pub mod server_start;
+pub mod standalone;
 pub mod topics;
 pub mod zookeeper_server;
 pub mod zookeeper_shell;
@@ -28,7 +29,8 @@ pub use registry::TOOLS;
 pub struct Tool {
     /// The name after `rkafka` (`topics`); also what argv[0] must end with.
     pub name: &'static str,
-    /// The Kafka script this tool replaces (`kafka-topics.sh`).
+    /// The Kafka script this tool replaces (`kafka-topics.sh`); empty for rkafka's own tools,
+    /// which get no `bin/` wrapper.
     pub script: &'static str,
     /// The tool's clap definition (flags and help); its name is set by the dispatcher.
     pub command: fn() -> clap::Command,
@@ -94,6 +96,9 @@ pub fn tool_command(tool: &Tool, bin_name: &str) -> clap::Command {
         .bin_name(bin_name.to_string())
         .version(env!("CARGO_PKG_VERSION"));
     let about = cmd.get_about().map(|a| a.to_string()).unwrap_or_default();
+    if tool.script.is_empty() {
+        return cmd;
+    }
     cmd.about(format!("{about} [{}]", tool.script))
 }
 

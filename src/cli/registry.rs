@@ -2,7 +2,8 @@
 //! completions, man pages and `bin/` wrappers are all derived from this list.
 
 use super::{
-    Tool, broker_api_versions, dump_log, server_start, topics, zookeeper_server, zookeeper_shell,
+    Tool, broker_api_versions, dump_log, server_start, standalone, topics, zookeeper_server,
+    zookeeper_shell,
 };
 
 /// Every implemented tool, in the order `rkafka --help` lists them: the operator's workflow
@@ -43,6 +44,16 @@ pub static TOOLS: &[Tool] = &[
         host_list_options: &[],
         renamed_options: &[],
         server: false,
+    },
+    Tool {
+        name: "standalone",
+        // No Kafka script: a development cluster in one process is rkafka's own.
+        script: "",
+        command: standalone::command,
+        run: standalone::run,
+        host_list_options: &[],
+        renamed_options: &[],
+        server: true,
     },
     Tool {
         name: "zookeeper-shell",

@@ -29,6 +29,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::broker::controller::{self, ControllerConfig, ControllerHandle};
 use crate::broker::handlers::BrokerContext;
 use crate::broker::metadata::BrokerEndpoint;
 use crate::broker::registration::{self as reg, BrokerIdChoice, RegistrationError};
@@ -39,7 +40,6 @@ use crate::broker::server::{
 use crate::config::error::{ConfigError, Source};
 use crate::config::resolve::ResolvedConfig;
 use crate::coordinator::client::state::ConnectString;
-use crate::broker::controller::{self, ControllerConfig, ControllerHandle};
 use crate::coordinator::client::{ClientConfig, EventKind, Events, KeeperState, ZkClient, ZkError};
 use crate::coordinator::kafka_paths::{BrokerRegistration, Endpoint};
 use crate::log::config::LogConfig;

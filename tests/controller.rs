@@ -659,4 +659,41 @@ fn controller_failover_partition_growth_rejoin_and_topic_config() {
         == 2));
     assert_eq!(c.state("cfg", 0).unwrap().isr, vec![other]);
     assert_eq!(c.controller_id(), Some(other), "no re-election on rejoin");
+
+    // The leader grows the ISR itself and notifies (as a ZooKeeper-mode leader does): the
+    // controller re-reads the state, tells every broker and drops the notification.
+    let mut s = c.state("cfg", 0).unwrap();
+    s.isr = vec![other, first];
+    c.rt.block_on(async {
+        c.zk.set_data(&path::partition_state("cfg", 0), &s.encode(), -1)
+            .await
+            .unwrap();
+        let note = rkafka::coordinator::kafka_paths::PartitionList::new(vec![
+            rkafka::coordinator::kafka_paths::TopicPartitionRef {
+                topic: "cfg".into(),
+                partition: 0,
+            },
+        ]);
+        c.zk.create(
+            &path::isr_change_create(),
+            &note.encode(),
+            &Acl::open_unsafe(),
+            CreateMode::PersistentSequential,
+        )
+        .await
+        .unwrap();
+    });
+    for b in &c.brokers {
+        assert!(
+            wait_until(WAIT, || metadata_view(&b.bootstrap(), "cfg")
+                .is_some_and(|m| m[&0].1.len() == 2)),
+            "broker {} sees the grown ISR",
+            b.id
+        );
+    }
+    assert!(wait_until(WAIT, || c
+        .rt
+        .block_on(c.zk.get_children(path::ISR_CHANGE_NOTIFICATION, false))
+        .unwrap()
+        .is_empty()));
 }

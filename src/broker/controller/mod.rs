@@ -14,7 +14,8 @@
 //! watch notifications, StopReplica answers and a retry tick are handled one at a time, and
 //! nothing in the loop waits on a broker. Watched: `/controller` (re-elect when deleted,
 //! resign when taken over), `/brokers/ids` (brokers joining, leaving, re-registering),
-//! `/brokers/topics` and each topic (new topics and partitions), `/admin/delete_topics`.
+//! `/brokers/topics` and each topic (new topics and partitions), `/admin/delete_topics`,
+//! `/isr_change_notification` (ISR changes leaders wrote themselves).
 //! Partition reassignment is not handled.
 
 pub mod channel;
@@ -235,7 +236,13 @@ impl<'a> Controller<'a> {
                     self.step_down();
                     self.elect().await;
                 }
-                Err(Fault::Zk(e)) => tracing::warn!("controller: {e}"),
+                Err(Fault::Zk(e)) => {
+                    // A watch may not have been re-armed: the tick redoes the full start-up.
+                    tracing::warn!("controller: {e}; re-reading the cluster");
+                    if let Some(active) = self.active.as_mut() {
+                        active.loaded = false;
+                    }
+                }
             }
         }
     }
@@ -315,6 +322,9 @@ impl<'a> Controller<'a> {
             (EventKind::NodeChildrenChanged, path::BROKER_IDS) => self.on_brokers().await,
             (EventKind::NodeChildrenChanged, path::BROKER_TOPICS) => self.on_topics().await,
             (EventKind::NodeChildrenChanged, path::DELETE_TOPICS) => self.on_deletions().await,
+            (EventKind::NodeChildrenChanged, path::ISR_CHANGE_NOTIFICATION) => {
+                self.on_isr_changes().await
+            }
             (EventKind::NodeDataChanged, p) if p.starts_with("/brokers/topics/") => {
                 let topic = &p["/brokers/topics/".len()..];
                 if !topic.contains('/') {
@@ -343,11 +353,13 @@ impl<'a> Controller<'a> {
     async fn failover(&mut self) -> Result<(), Fault> {
         self.refresh_brokers().await?;
         let topics = zk::watched_children(&self.zk, path::BROKER_TOPICS).await?;
+        self.active()?.view.topics.retain(|t, _| topics.contains(t));
         for t in &topics {
             self.load_topic(t).await?;
         }
         let all: Vec<i32> = self.active()?.view.live.keys().copied().collect();
         self.settle(&all).await?;
+        self.on_isr_changes().await?;
         self.on_deletions().await?;
         self.active()?.loaded = true;
         Ok(())
@@ -495,6 +507,29 @@ impl<'a> Controller<'a> {
         let (joined, _) = self.refresh_brokers().await?;
         self.settle(&joined).await?;
         self.progress_deletions().await
+    }
+
+    /// Kafka's `IsrChangeNotificationHandler`: leaders changed ISRs in the state znodes
+    /// themselves; re-read those partitions, tell every broker, drop the notifications.
+    async fn on_isr_changes(&mut self) -> Result<(), Fault> {
+        let notes = zk::isr_changes(&self.zk).await?;
+        if notes.is_empty() {
+            return Ok(());
+        }
+        let mut nodes = Vec::new();
+        for (node, partitions) in notes {
+            for (topic, partition) in partitions {
+                let fresh = zk::partition_state(&self.zk, &topic, partition).await?;
+                let active = self.active()?;
+                if let (Some(t), Some(s)) = (active.view.topics.get_mut(&topic), fresh) {
+                    t.states.insert(partition, s);
+                }
+            }
+            nodes.push(node);
+        }
+        let epoch_version = self.active()?.epoch_version;
+        zk::delete_nodes(&self.zk, epoch_version, nodes).await?;
+        self.send_states(&[], &BTreeSet::new(), &[])
     }
 
     async fn on_topics(&mut self) -> Result<(), Fault> {

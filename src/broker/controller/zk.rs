@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use super::decisions::{LeaderIsr, LiveBroker, StateChange};
 use crate::coordinator::client::{Acl, CreateMode, Op, ZkClient, ZkError};
 use crate::coordinator::kafka_paths::{
-    BrokerRegistration, ControllerData, Endpoint, PartitionState, TopicAssignment, Uuid,
-    decode_controller_epoch, encode_controller_epoch, path,
+    BrokerRegistration, ControllerData, Endpoint, PartitionList, PartitionState, TopicAssignment,
+    Uuid, decode_controller_epoch, encode_controller_epoch, path,
 };
 
 /// What an election attempt gave.
@@ -76,6 +76,7 @@ pub async fn ensure_paths(zk: &ZkClient) -> Result<(), ZkError> {
         path::BROKER_TOPICS,
         path::ADMIN,
         path::DELETE_TOPICS,
+        path::ISR_CHANGE_NOTIFICATION,
     ] {
         create_ignoring_exists(zk, p, &[]).await?;
     }
@@ -418,6 +419,51 @@ pub async fn delete_marker(
         },
     ];
     match zk.multi(&ops).await.map_err(guarded) {
+        Err(WriteError::Conflict { .. }) => Ok(()),
+        other => other.map(|_| ()),
+    }
+}
+
+/// The pending ISR change notifications (child watch re-armed): each child's path and the
+/// partitions it names (unreadable ones name none).
+pub async fn isr_changes(zk: &ZkClient) -> Result<Vec<(String, Vec<(String, i32)>)>, ZkError> {
+    let mut out = Vec::new();
+    for child in watched_children(zk, path::ISR_CHANGE_NOTIFICATION).await? {
+        let p = format!("{}/{child}", path::ISR_CHANGE_NOTIFICATION);
+        let partitions = match zk.get_data(&p, false).await {
+            Ok((data, _)) => PartitionList::decode(&data)
+                .map(|l| {
+                    l.partitions
+                        .into_iter()
+                        .map(|r| (r.topic, r.partition))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            Err(ZkError::NoNode { .. }) => continue,
+            Err(e) => return Err(e),
+        };
+        out.push((p, partitions));
+    }
+    Ok(out)
+}
+
+/// Removes handled notification znodes (guarded).
+pub async fn delete_nodes(
+    zk: &ZkClient,
+    epoch_version: i32,
+    nodes: Vec<String>,
+) -> Result<(), WriteError> {
+    if nodes.is_empty() {
+        return Ok(());
+    }
+    let mut ops = vec![check(epoch_version)];
+    ops.extend(
+        nodes
+            .into_iter()
+            .map(|path| Op::Delete { path, version: -1 }),
+    );
+    match zk.multi(&ops).await.map_err(guarded) {
+        // Deleted already (by a previous controller): nothing left to do.
         Err(WriteError::Conflict { .. }) => Ok(()),
         other => other.map(|_| ()),
     }

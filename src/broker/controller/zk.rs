@@ -8,11 +8,12 @@
 
 use std::collections::BTreeMap;
 
-use super::decisions::{LeaderIsr, LiveBroker, StateChange};
+use super::decisions::{LeaderIsr, LiveBroker, StateChange, TopicView};
 use crate::coordinator::client::{Acl, CreateMode, Op, ZkClient, ZkError};
 use crate::coordinator::kafka_paths::{
-    BrokerRegistration, ControllerData, Endpoint, PartitionList, PartitionState, TopicAssignment,
-    Uuid, decode_controller_epoch, encode_controller_epoch, path,
+    BrokerRegistration, ControllerData, Endpoint, PartitionList, PartitionReplicas, PartitionState,
+    Reassignment, ReplicaMap, TopicAssignment, Uuid, decode_controller_epoch,
+    encode_controller_epoch, path,
 };
 
 /// What an election attempt gave.
@@ -228,13 +229,22 @@ pub async fn watched_children(zk: &ZkClient, p: &str) -> Result<Vec<String>, ZkE
     }
 }
 
+/// A topic's znode as the controller uses it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicData {
+    pub id: Uuid,
+    pub partitions: ReplicaMap,
+    pub adding: ReplicaMap,
+    pub removing: ReplicaMap,
+}
+
 /// A topic's assignment and id, with a data watch; a missing id is generated and written
 /// (guarded) as Kafka's controller does. None when the topic is gone or unreadable.
 pub async fn topic(
     zk: &ZkClient,
     name: &str,
     epoch_version: i32,
-) -> Result<Option<(Uuid, BTreeMap<i32, Vec<i32>>)>, WriteError> {
+) -> Result<Option<TopicData>, WriteError> {
     let (data, stat) = match zk.get_data(&path::topic(name), true).await {
         Ok(r) => r,
         Err(ZkError::NoNode { .. }) => return Ok(None),
@@ -267,7 +277,77 @@ pub async fn topic(
             id
         }
     };
-    Ok(Some((id, assignment.partitions)))
+    Ok(Some(TopicData {
+        id,
+        partitions: assignment.partitions,
+        adding: assignment.adding_replicas,
+        removing: assignment.removing_replicas,
+    }))
+}
+
+/// Rewrites a topic's znode from the view (assignment, reassignment in progress, id).
+pub async fn write_topic(
+    zk: &ZkClient,
+    epoch_version: i32,
+    name: &str,
+    topic: &TopicView,
+) -> Result<(), WriteError> {
+    let mut payload = TopicAssignment::new(topic.assignment.clone(), Some(topic.id));
+    payload.adding_replicas = topic.adding.clone();
+    payload.removing_replicas = topic.removing.clone();
+    let ops = [
+        check(epoch_version),
+        Op::SetData {
+            path: path::topic(name),
+            data: payload.encode(),
+            version: -1,
+        },
+    ];
+    zk.multi(&ops).await.map(|_| ()).map_err(guarded)
+}
+
+/// The requested reassignments (a watch is left on the znode, present or not).
+pub async fn reassignments(zk: &ZkClient) -> Result<Vec<PartitionReplicas>, ZkError> {
+    if zk.exists(path::REASSIGN_PARTITIONS, true).await?.is_none() {
+        return Ok(Vec::new());
+    }
+    match zk.get_data(path::REASSIGN_PARTITIONS, true).await {
+        Ok((data, _)) => Ok(Reassignment::decode(&data)
+            .map(|r| r.partitions)
+            .unwrap_or_else(|e| {
+                tracing::warn!("ignoring {}: {e}", path::REASSIGN_PARTITIONS);
+                Vec::new()
+            })),
+        Err(ZkError::NoNode { .. }) => {
+            zk.exists(path::REASSIGN_PARTITIONS, true).await?;
+            Ok(Vec::new())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Leaves only `remaining` in `/admin/reassign_partitions` (deleting it when empty).
+pub async fn write_reassignments(
+    zk: &ZkClient,
+    epoch_version: i32,
+    remaining: Vec<PartitionReplicas>,
+) -> Result<(), WriteError> {
+    let op = if remaining.is_empty() {
+        Op::Delete {
+            path: path::REASSIGN_PARTITIONS.to_string(),
+            version: -1,
+        }
+    } else {
+        Op::SetData {
+            path: path::REASSIGN_PARTITIONS.to_string(),
+            data: Reassignment::new(remaining).encode(),
+            version: -1,
+        }
+    };
+    match zk.multi(&[check(epoch_version), op]).await.map_err(guarded) {
+        Err(WriteError::Conflict { .. }) => Ok(()),
+        other => other.map(|_| ()),
+    }
 }
 
 fn random_uuid() -> std::io::Result<Uuid> {

@@ -88,7 +88,9 @@ pub async fn ensure_paths(zk: &ZkClient) -> Result<(), ZkError> {
 /// `/controller_epoch` in one multi (the epoch write checked against the version read).
 /// Leaves a data watch on `/controller` either way.
 pub async fn elect(zk: &ZkClient, me: i32, now_ms: i64) -> Result<Election, WriteError> {
-    loop {
+    // Each lost race means someone else moved on; a few rounds settle it, and a multi that
+    // keeps failing for another reason (ACLs) must not spin.
+    for _ in 0..ELECTION_ROUNDS {
         if let Some(holder) = controller(zk).await? {
             return Ok(Election::Lost {
                 holder: Some(holder),
@@ -140,7 +142,11 @@ pub async fn elect(zk: &ZkClient, me: i32, now_ms: i64) -> Result<Election, Writ
             Err(e) => return Err(e.into()),
         }
     }
+    Ok(Election::Lost { holder: None })
 }
+
+/// How many create-and-increment attempts one election makes.
+const ELECTION_ROUNDS: usize = 8;
 
 /// The broker holding `/controller`, leaving a watch on it (exists or not).
 pub async fn controller(zk: &ZkClient) -> Result<Option<i32>, ZkError> {

@@ -659,4 +659,100 @@ fn controller_failover_partition_growth_rejoin_and_topic_config() {
         == 2));
     assert_eq!(c.state("cfg", 0).unwrap().isr, vec![other]);
     assert_eq!(c.controller_id(), Some(other), "no re-election on rejoin");
+
+    // The leader grows the ISR itself and notifies (as a ZooKeeper-mode leader does): the
+    // controller re-reads the state, tells every broker and drops the notification.
+    grow_isr(&c, "cfg", 0, &[other, first]);
+    for b in &c.brokers {
+        assert!(
+            wait_until(WAIT, || metadata_view(&b.bootstrap(), "cfg")
+                .is_some_and(|m| m[&0].1.len() == 2)),
+            "broker {} sees the grown ISR",
+            b.id
+        );
+    }
+    assert!(wait_until(WAIT, || c
+        .rt
+        .block_on(c.zk.get_children(path::ISR_CHANGE_NOTIFICATION, false))
+        .unwrap()
+        .is_empty()));
+}
+
+/// Writes `isr` into a partition's state and notifies the controller, as a leader whose
+/// followers caught up does.
+fn grow_isr(c: &Cluster, topic: &str, partition: i32, isr: &[i32]) {
+    let mut s = c.state(topic, partition).unwrap();
+    s.isr = isr.to_vec();
+    c.rt.block_on(async {
+        c.zk.set_data(&path::partition_state(topic, partition), &s.encode(), -1)
+            .await
+            .unwrap();
+        let note = rkafka::coordinator::kafka_paths::PartitionList::new(vec![
+            rkafka::coordinator::kafka_paths::TopicPartitionRef {
+                topic: topic.into(),
+                partition,
+            },
+        ]);
+        c.zk.create(
+            &path::isr_change_create(),
+            &note.encode(),
+            &Acl::open_unsafe(),
+            CreateMode::PersistentSequential,
+        )
+        .await
+        .unwrap();
+    });
+}
+
+#[test]
+fn reassignment_moves_replicas_once_the_targets_are_in_sync() {
+    let c = Cluster::on_coordinator(&[1, 2, 3]);
+    assert!(wait_until(WAIT, || c.controller_id().is_some()));
+    c.create_topic("mv", &[&[1, 2]]);
+    assert!(wait_until(WAIT, || c.broker(1).hosts("mv", 0)
+        && c.broker(2).hosts("mv", 0)));
+    let request = rkafka::coordinator::kafka_paths::Reassignment::new(vec![
+        rkafka::coordinator::kafka_paths::PartitionReplicas {
+            topic: "mv".into(),
+            partition: 0,
+            replicas: vec![2, 3],
+        },
+    ]);
+    c.rt.block_on(c.zk.create(
+        path::REASSIGN_PARTITIONS,
+        &request.encode(),
+        &Acl::open_unsafe(),
+        CreateMode::Persistent,
+    ))
+    .unwrap();
+    // Started: the union assignment with what is added and removed; the new replica follows.
+    let assignment = || TopicAssignment::decode(&c.data(&path::topic("mv")).unwrap()).unwrap();
+    assert!(wait_until(WAIT, || assignment().partitions[&0] == [2, 3, 1]));
+    let a = assignment();
+    assert_eq!(a.adding_replicas[&0], [3]);
+    assert_eq!(a.removing_replicas[&0], [1]);
+    assert!(wait_until(WAIT, || c.broker(3).hosts("mv", 0)));
+    assert!(c.broker(3).dir.path().join("mv-0").is_dir());
+    assert_eq!(c.state("mv", 0).unwrap().leader_epoch, 1);
+    assert!(
+        c.data(path::REASSIGN_PARTITIONS).is_some(),
+        "still in progress"
+    );
+
+    // The new replica caught up: the move completes.
+    grow_isr(&c, "mv", 0, &[1, 2, 3]);
+    assert!(wait_until(WAIT, || c
+        .data(path::REASSIGN_PARTITIONS)
+        .is_none()));
+    let a = assignment();
+    assert_eq!(a.partitions[&0], [2, 3]);
+    assert!(a.adding_replicas.is_empty() && a.removing_replicas.is_empty());
+    let s = c.state("mv", 0).unwrap();
+    assert_eq!((s.leader, s.isr, s.leader_epoch), (2, vec![2, 3], 2));
+    assert!(wait_until(WAIT, || !c.broker(1).hosts("mv", 0)
+        && !c.broker(1).dir.path().join("mv-0").exists()));
+    for b in &c.brokers {
+        assert!(wait_until(WAIT, || metadata_view(&b.bootstrap(), "mv")
+            .is_some_and(|m| m[&0] == (2, vec![2, 3]))));
+    }
 }

@@ -55,6 +55,18 @@ pub struct TopicView {
     pub id: Uuid,
     pub assignment: BTreeMap<i32, Vec<i32>>,
     pub states: BTreeMap<i32, LeaderIsr>,
+    /// Replicas being added by a reassignment in progress (partitions with some).
+    pub adding: BTreeMap<i32, Vec<i32>>,
+    /// Replicas being removed by a reassignment in progress (partitions with some).
+    pub removing: BTreeMap<i32, Vec<i32>>,
+}
+
+impl TopicView {
+    /// Whether partition `p` is being reassigned.
+    pub fn moving(&self, p: i32) -> bool {
+        self.adding.get(&p).is_some_and(|a| !a.is_empty())
+            || self.removing.get(&p).is_some_and(|r| !r.is_empty())
+    }
 }
 
 /// What the controller knows of the cluster.
@@ -197,7 +209,7 @@ mod tests {
         let t = TopicView {
             id: Uuid([1; 16]),
             assignment: assignment.iter().map(|(p, r)| (*p, r.to_vec())).collect(),
-            states: BTreeMap::new(),
+            ..Default::default()
         };
         v.topics.insert("t".into(), t);
         v

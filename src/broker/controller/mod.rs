@@ -6,6 +6,7 @@
 //! | module        | owns |
 //! |---------------|------|
 //! | [`decisions`] | the pure state machine: cluster view in, partition state changes out |
+//! | [`reassignment`] | the pure steps of a partition reassignment |
 //! | [`requests`]  | the wire requests built from the view, per version (pure) |
 //! | [`zk`]        | election and the coordinator reads and epoch-guarded writes |
 //! | [`channel`]   | one sender task per live broker, with retries |
@@ -14,11 +15,14 @@
 //! watch notifications, StopReplica answers and a retry tick are handled one at a time, and
 //! nothing in the loop waits on a broker. Watched: `/controller` (re-elect when deleted,
 //! resign when taken over), `/brokers/ids` (brokers joining, leaving, re-registering),
-//! `/brokers/topics` and each topic (new topics and partitions), `/admin/delete_topics`.
-//! Partition reassignment is not handled.
+//! `/brokers/topics` and each topic (new topics and partitions), `/admin/delete_topics`,
+//! `/isr_change_notification` (ISR changes leaders wrote themselves),
+//! `/admin/reassign_partitions` (the legacy reassignment request). A reassignment completes
+//! once the leaders' replication brings the new replicas into the ISR.
 
 pub mod channel;
 pub mod decisions;
+pub mod reassignment;
 pub mod requests;
 pub mod zk;
 
@@ -235,7 +239,13 @@ impl<'a> Controller<'a> {
                     self.step_down();
                     self.elect().await;
                 }
-                Err(Fault::Zk(e)) => tracing::warn!("controller: {e}"),
+                Err(Fault::Zk(e)) => {
+                    // A watch may not have been re-armed: the tick redoes the full start-up.
+                    tracing::warn!("controller: {e}; re-reading the cluster");
+                    if let Some(active) = self.active.as_mut() {
+                        active.loaded = false;
+                    }
+                }
             }
         }
     }
@@ -311,10 +321,16 @@ impl<'a> Controller<'a> {
         if self.active.is_none() {
             return Ok(());
         }
+        if p == path::REASSIGN_PARTITIONS {
+            return self.on_reassignments().await;
+        }
         match (e.kind, p) {
             (EventKind::NodeChildrenChanged, path::BROKER_IDS) => self.on_brokers().await,
             (EventKind::NodeChildrenChanged, path::BROKER_TOPICS) => self.on_topics().await,
             (EventKind::NodeChildrenChanged, path::DELETE_TOPICS) => self.on_deletions().await,
+            (EventKind::NodeChildrenChanged, path::ISR_CHANGE_NOTIFICATION) => {
+                self.on_isr_changes().await
+            }
             (EventKind::NodeDataChanged, p) if p.starts_with("/brokers/topics/") => {
                 let topic = &p["/brokers/topics/".len()..];
                 if !topic.contains('/') {
@@ -343,12 +359,15 @@ impl<'a> Controller<'a> {
     async fn failover(&mut self) -> Result<(), Fault> {
         self.refresh_brokers().await?;
         let topics = zk::watched_children(&self.zk, path::BROKER_TOPICS).await?;
+        self.active()?.view.topics.retain(|t, _| topics.contains(t));
         for t in &topics {
             self.load_topic(t).await?;
         }
         let all: Vec<i32> = self.active()?.view.live.keys().copied().collect();
         self.settle(&all).await?;
+        self.on_isr_changes().await?;
         self.on_deletions().await?;
+        self.on_reassignments().await?;
         self.active()?.loaded = true;
         Ok(())
     }
@@ -399,10 +418,11 @@ impl<'a> Controller<'a> {
     /// Reads one topic (data watch re-armed) and its partition states into the view.
     async fn load_topic(&mut self, name: &str) -> Result<(), Fault> {
         let epoch_version = self.active()?.epoch_version;
-        let Some((id, assignment)) = zk::topic(&self.zk, name, epoch_version).await? else {
+        let Some(data) = zk::topic(&self.zk, name, epoch_version).await? else {
             self.active()?.view.topics.remove(name);
             return Ok(());
         };
+        let assignment = data.partitions;
         let mut states = BTreeMap::new();
         for p in assignment.keys() {
             if let Some(s) = zk::partition_state(&self.zk, name, *p).await? {
@@ -412,9 +432,11 @@ impl<'a> Controller<'a> {
         self.active()?.view.topics.insert(
             name.to_string(),
             TopicView {
-                id,
+                id: data.id,
                 assignment,
                 states,
+                adding: data.adding,
+                removing: data.removing,
             },
         );
         Ok(())
@@ -494,7 +516,176 @@ impl<'a> Controller<'a> {
     async fn on_brokers(&mut self) -> Result<(), Fault> {
         let (joined, _) = self.refresh_brokers().await?;
         self.settle(&joined).await?;
+        self.check_reassignments().await?;
         self.progress_deletions().await
+    }
+
+    /// Kafka's `IsrChangeNotificationHandler`: leaders changed ISRs in the state znodes
+    /// themselves; re-read those partitions, tell every broker, drop the notifications.
+    async fn on_isr_changes(&mut self) -> Result<(), Fault> {
+        let notes = zk::isr_changes(&self.zk).await?;
+        if notes.is_empty() {
+            return Ok(());
+        }
+        let mut nodes = Vec::new();
+        for (node, partitions) in notes {
+            for (topic, partition) in partitions {
+                let fresh = zk::partition_state(&self.zk, &topic, partition).await?;
+                let active = self.active()?;
+                if let (Some(t), Some(s)) = (active.view.topics.get_mut(&topic), fresh) {
+                    t.states.insert(partition, s);
+                }
+            }
+            nodes.push(node);
+        }
+        let epoch_version = self.active()?.epoch_version;
+        zk::delete_nodes(&self.zk, epoch_version, nodes).await?;
+        self.send_states(&[], &BTreeSet::new(), &[])?;
+        self.check_reassignments().await
+    }
+
+    /// Starts the requested reassignments not yet under way, then completes those ready.
+    async fn on_reassignments(&mut self) -> Result<(), Fault> {
+        let requested = zk::reassignments(&self.zk).await?;
+        let from = self.sender().ok_or(Fault::Superseded)?;
+        let epoch_version = self.active()?.epoch_version;
+        let mut touched = Vec::new();
+        for entry in &requested {
+            let active = self.active()?;
+            let Some(topic) = active.view.topics.get_mut(&entry.topic) else {
+                continue;
+            };
+            let p = entry.partition;
+            let Some(original) = topic.assignment.get(&p).cloned() else {
+                continue;
+            };
+            if topic.moving(p)
+                || !reassignment::valid_target(&entry.replicas)
+                || original == entry.replicas
+            {
+                continue;
+            }
+            let plan = reassignment::start(&original, &entry.replicas);
+            topic.assignment.insert(p, plan.replicas);
+            topic.adding.insert(p, plan.adding);
+            topic.removing.insert(p, plan.removing);
+            let snapshot = topic.clone();
+            zk::write_topic(&self.zk, epoch_version, &entry.topic, &snapshot).await?;
+            // The leader epoch moves so every replica takes the new replica set.
+            if let Some(cur) = snapshot.states.get(&p) {
+                let change = decisions::StateChange {
+                    topic: entry.topic.clone(),
+                    partition: p,
+                    create: false,
+                    previous_version: cur.zk_version,
+                    state: decisions::LeaderIsr {
+                        leader_epoch: cur.leader_epoch.saturating_add(1),
+                        controller_epoch: from.controller_epoch,
+                        ..cur.clone()
+                    },
+                };
+                let version = zk::write_state(&self.zk, epoch_version, &change).await?;
+                let mut state = change.state;
+                state.zk_version = version;
+                if let Some(t) = self.active()?.view.topics.get_mut(&entry.topic) {
+                    t.states.insert(p, state);
+                }
+            }
+            touched.push((entry.topic.clone(), p));
+        }
+        self.send_states(&touched, &BTreeSet::new(), &[])?;
+        // Partitions no longer needing work leave the request.
+        let active = self.active()?;
+        let remaining: Vec<_> = requested
+            .iter()
+            .filter(|e| {
+                active
+                    .view
+                    .topics
+                    .get(&e.topic)
+                    .is_some_and(|t| t.moving(e.partition))
+            })
+            .cloned()
+            .collect();
+        if remaining.len() != requested.len() {
+            zk::write_reassignments(&self.zk, epoch_version, remaining).await?;
+        }
+        self.check_reassignments().await
+    }
+
+    /// Completes every reassignment whose target replicas are all in the ISR.
+    async fn check_reassignments(&mut self) -> Result<(), Fault> {
+        let from = self.sender().ok_or(Fault::Superseded)?;
+        let active = self.active()?;
+        let epoch_version = active.epoch_version;
+        let is_live = |id: i32| active.view.live.contains_key(&id);
+        let mut ready = Vec::new();
+        for (name, t) in &active.view.topics {
+            for (p, replicas) in &t.assignment {
+                if !t.moving(*p) {
+                    continue;
+                }
+                let removing = t.removing.get(p).cloned().unwrap_or_default();
+                let target = reassignment::target(replicas, &removing);
+                let Some(cur) = t.states.get(p) else {
+                    continue;
+                };
+                if let Some(state) =
+                    reassignment::complete(&target, cur, &is_live, from.controller_epoch)
+                {
+                    ready.push((name.clone(), *p, target, removing, state, cur.zk_version));
+                }
+            }
+        }
+        if ready.is_empty() {
+            return Ok(());
+        }
+        let mut done = Vec::new();
+        for (name, p, target, removing, state, previous_version) in ready {
+            let change = decisions::StateChange {
+                topic: name.clone(),
+                partition: p,
+                create: false,
+                previous_version,
+                state,
+            };
+            let version = zk::write_state(&self.zk, epoch_version, &change).await?;
+            let mut state = change.state;
+            state.zk_version = version;
+            let leader_epoch = state.leader_epoch;
+            let active = self.active()?;
+            let Some(t) = active.view.topics.get_mut(&name) else {
+                continue;
+            };
+            t.states.insert(p, state);
+            t.assignment.insert(p, target);
+            t.adding.remove(&p);
+            t.removing.remove(&p);
+            let snapshot = t.clone();
+            zk::write_topic(&self.zk, epoch_version, &name, &snapshot).await?;
+            let active = self.active()?;
+            for r in removing {
+                if let (Some(b), Some(ch)) = (active.view.live.get(&r), active.channels.get(&r)) {
+                    ch.send(Outgoing::StopReplica {
+                        request: requests::stop_partition(from, b, &name, p, leader_epoch),
+                        topic: name.clone(),
+                    });
+                }
+            }
+            tracing::info!("controller: reassignment of {name}-{p} completed");
+            done.push((name, p));
+        }
+        self.send_states(&done, &BTreeSet::new(), &[])?;
+        let requested = zk::reassignments(&self.zk).await?;
+        let remaining: Vec<_> = requested
+            .iter()
+            .filter(|e| !done.contains(&(e.topic.clone(), e.partition)))
+            .cloned()
+            .collect();
+        if remaining.len() != requested.len() {
+            zk::write_reassignments(&self.zk, epoch_version, remaining).await?;
+        }
+        Ok(())
     }
 
     async fn on_topics(&mut self) -> Result<(), Fault> {

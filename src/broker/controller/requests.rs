@@ -84,6 +84,8 @@ pub fn leader_and_isr(
             isr: state.isr.clone(),
             partition_epoch: state.zk_version,
             replicas: replicas.clone(),
+            adding_replicas: topic.adding.get(partition).cloned().unwrap_or_default(),
+            removing_replicas: topic.removing.get(partition).cloned().unwrap_or_default(),
             is_new: new(name, *partition),
             ..Default::default()
         });
@@ -208,6 +210,32 @@ pub fn delete_replicas(
         }],
         ..Default::default()
     })
+}
+
+/// StopReplica of one partition on broker `to` (a reassignment moved it away).
+pub fn stop_partition(
+    from: Sender,
+    to: &LiveBroker,
+    topic: &str,
+    partition: i32,
+    leader_epoch: i32,
+) -> StopReplicaRequest {
+    StopReplicaRequest {
+        controller_id: from.controller_id,
+        controller_epoch: from.controller_epoch,
+        broker_epoch: to.epoch,
+        topic_states: vec![StopReplicaTopicState {
+            topic_name: topic.to_string(),
+            partition_states: vec![StopReplicaPartitionState {
+                partition_index: partition,
+                leader_epoch,
+                delete_partition: true,
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
 }
 
 /// Kafka's `SecurityProtocol` ids.

@@ -8,11 +8,12 @@
 
 use std::collections::BTreeMap;
 
-use super::decisions::{LeaderIsr, LiveBroker, StateChange};
+use super::decisions::{LeaderIsr, LiveBroker, StateChange, TopicView};
 use crate::coordinator::client::{Acl, CreateMode, Op, ZkClient, ZkError};
 use crate::coordinator::kafka_paths::{
-    BrokerRegistration, ControllerData, Endpoint, PartitionState, TopicAssignment, Uuid,
-    decode_controller_epoch, encode_controller_epoch, path,
+    BrokerRegistration, ControllerData, Endpoint, PartitionList, PartitionReplicas, PartitionState,
+    Reassignment, ReplicaMap, TopicAssignment, Uuid, decode_controller_epoch,
+    encode_controller_epoch, path,
 };
 
 /// What an election attempt gave.
@@ -76,6 +77,7 @@ pub async fn ensure_paths(zk: &ZkClient) -> Result<(), ZkError> {
         path::BROKER_TOPICS,
         path::ADMIN,
         path::DELETE_TOPICS,
+        path::ISR_CHANGE_NOTIFICATION,
     ] {
         create_ignoring_exists(zk, p, &[]).await?;
     }
@@ -86,7 +88,9 @@ pub async fn ensure_paths(zk: &ZkClient) -> Result<(), ZkError> {
 /// `/controller_epoch` in one multi (the epoch write checked against the version read).
 /// Leaves a data watch on `/controller` either way.
 pub async fn elect(zk: &ZkClient, me: i32, now_ms: i64) -> Result<Election, WriteError> {
-    loop {
+    // Each lost race means someone else moved on; a few rounds settle it, and a multi that
+    // keeps failing for another reason (ACLs) must not spin.
+    for _ in 0..ELECTION_ROUNDS {
         if let Some(holder) = controller(zk).await? {
             return Ok(Election::Lost {
                 holder: Some(holder),
@@ -138,7 +142,11 @@ pub async fn elect(zk: &ZkClient, me: i32, now_ms: i64) -> Result<Election, Writ
             Err(e) => return Err(e.into()),
         }
     }
+    Ok(Election::Lost { holder: None })
 }
+
+/// How many create-and-increment attempts one election makes.
+const ELECTION_ROUNDS: usize = 8;
 
 /// The broker holding `/controller`, leaving a watch on it (exists or not).
 pub async fn controller(zk: &ZkClient) -> Result<Option<i32>, ZkError> {
@@ -227,13 +235,22 @@ pub async fn watched_children(zk: &ZkClient, p: &str) -> Result<Vec<String>, ZkE
     }
 }
 
+/// A topic's znode as the controller uses it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicData {
+    pub id: Uuid,
+    pub partitions: ReplicaMap,
+    pub adding: ReplicaMap,
+    pub removing: ReplicaMap,
+}
+
 /// A topic's assignment and id, with a data watch; a missing id is generated and written
 /// (guarded) as Kafka's controller does. None when the topic is gone or unreadable.
 pub async fn topic(
     zk: &ZkClient,
     name: &str,
     epoch_version: i32,
-) -> Result<Option<(Uuid, BTreeMap<i32, Vec<i32>>)>, WriteError> {
+) -> Result<Option<TopicData>, WriteError> {
     let (data, stat) = match zk.get_data(&path::topic(name), true).await {
         Ok(r) => r,
         Err(ZkError::NoNode { .. }) => return Ok(None),
@@ -266,7 +283,77 @@ pub async fn topic(
             id
         }
     };
-    Ok(Some((id, assignment.partitions)))
+    Ok(Some(TopicData {
+        id,
+        partitions: assignment.partitions,
+        adding: assignment.adding_replicas,
+        removing: assignment.removing_replicas,
+    }))
+}
+
+/// Rewrites a topic's znode from the view (assignment, reassignment in progress, id).
+pub async fn write_topic(
+    zk: &ZkClient,
+    epoch_version: i32,
+    name: &str,
+    topic: &TopicView,
+) -> Result<(), WriteError> {
+    let mut payload = TopicAssignment::new(topic.assignment.clone(), Some(topic.id));
+    payload.adding_replicas = topic.adding.clone();
+    payload.removing_replicas = topic.removing.clone();
+    let ops = [
+        check(epoch_version),
+        Op::SetData {
+            path: path::topic(name),
+            data: payload.encode(),
+            version: -1,
+        },
+    ];
+    zk.multi(&ops).await.map(|_| ()).map_err(guarded)
+}
+
+/// The requested reassignments (a watch is left on the znode, present or not).
+pub async fn reassignments(zk: &ZkClient) -> Result<Vec<PartitionReplicas>, ZkError> {
+    if zk.exists(path::REASSIGN_PARTITIONS, true).await?.is_none() {
+        return Ok(Vec::new());
+    }
+    match zk.get_data(path::REASSIGN_PARTITIONS, true).await {
+        Ok((data, _)) => Ok(Reassignment::decode(&data)
+            .map(|r| r.partitions)
+            .unwrap_or_else(|e| {
+                tracing::warn!("ignoring {}: {e}", path::REASSIGN_PARTITIONS);
+                Vec::new()
+            })),
+        Err(ZkError::NoNode { .. }) => {
+            zk.exists(path::REASSIGN_PARTITIONS, true).await?;
+            Ok(Vec::new())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Leaves only `remaining` in `/admin/reassign_partitions` (deleting it when empty).
+pub async fn write_reassignments(
+    zk: &ZkClient,
+    epoch_version: i32,
+    remaining: Vec<PartitionReplicas>,
+) -> Result<(), WriteError> {
+    let op = if remaining.is_empty() {
+        Op::Delete {
+            path: path::REASSIGN_PARTITIONS.to_string(),
+            version: -1,
+        }
+    } else {
+        Op::SetData {
+            path: path::REASSIGN_PARTITIONS.to_string(),
+            data: Reassignment::new(remaining).encode(),
+            version: -1,
+        }
+    };
+    match zk.multi(&[check(epoch_version), op]).await.map_err(guarded) {
+        Err(WriteError::Conflict { .. }) => Ok(()),
+        other => other.map(|_| ()),
+    }
 }
 
 fn random_uuid() -> std::io::Result<Uuid> {
@@ -418,6 +505,51 @@ pub async fn delete_marker(
         },
     ];
     match zk.multi(&ops).await.map_err(guarded) {
+        Err(WriteError::Conflict { .. }) => Ok(()),
+        other => other.map(|_| ()),
+    }
+}
+
+/// The pending ISR change notifications (child watch re-armed): each child's path and the
+/// partitions it names (unreadable ones name none).
+pub async fn isr_changes(zk: &ZkClient) -> Result<Vec<(String, Vec<(String, i32)>)>, ZkError> {
+    let mut out = Vec::new();
+    for child in watched_children(zk, path::ISR_CHANGE_NOTIFICATION).await? {
+        let p = format!("{}/{child}", path::ISR_CHANGE_NOTIFICATION);
+        let partitions = match zk.get_data(&p, false).await {
+            Ok((data, _)) => PartitionList::decode(&data)
+                .map(|l| {
+                    l.partitions
+                        .into_iter()
+                        .map(|r| (r.topic, r.partition))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            Err(ZkError::NoNode { .. }) => continue,
+            Err(e) => return Err(e),
+        };
+        out.push((p, partitions));
+    }
+    Ok(out)
+}
+
+/// Removes handled notification znodes (guarded).
+pub async fn delete_nodes(
+    zk: &ZkClient,
+    epoch_version: i32,
+    nodes: Vec<String>,
+) -> Result<(), WriteError> {
+    if nodes.is_empty() {
+        return Ok(());
+    }
+    let mut ops = vec![check(epoch_version)];
+    ops.extend(
+        nodes
+            .into_iter()
+            .map(|path| Op::Delete { path, version: -1 }),
+    );
+    match zk.multi(&ops).await.map_err(guarded) {
+        // Deleted already (by a previous controller): nothing left to do.
         Err(WriteError::Conflict { .. }) => Ok(()),
         other => other.map(|_| ()),
     }

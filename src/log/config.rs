@@ -41,6 +41,12 @@ pub struct LogConfig {
     pub delete_retention_ms: i64,
     /// `message.timestamp.type`: keep the producer's timestamps or stamp the append time.
     pub message_timestamp_type: TimestampType,
+    /// `message.timestamp.before.max.ms` (falling back to the deprecated
+    /// `message.timestamp.difference.max.ms`, as Kafka 3.6+): how far in the past a
+    /// CreateTime record timestamp may be (ms; `i64::MAX` means unchecked).
+    pub message_timestamp_before_max_ms: i64,
+    /// `message.timestamp.after.max.ms` (same fallback): how far in the future (ms).
+    pub message_timestamp_after_max_ms: i64,
 }
 
 impl Default for LogConfig {
@@ -61,6 +67,8 @@ impl Default for LogConfig {
             cleanup_compact: false,
             delete_retention_ms: 86_400_000,
             message_timestamp_type: TimestampType::CreateTime,
+            message_timestamp_before_max_ms: i64::MAX,
+            message_timestamp_after_max_ms: i64::MAX,
         }
     }
 }
@@ -94,6 +102,13 @@ impl LogConfig {
                 .and_then(|n| u32::try_from(n).ok())
                 .unwrap_or(fallback)
         };
+        // Kafka 3.6+: a before/after bound left at its default falls back to the deprecated
+        // difference bound.
+        let difference = long("message.timestamp.difference.max.ms", i64::MAX);
+        let bound = |key: &str| match long(key, i64::MAX) {
+            i64::MAX => difference,
+            set => set,
+        };
         let (cleanup_delete, cleanup_compact) = match get("cleanup.policy") {
             Some(Value::List(l)) => (
                 l.iter().any(|p| p == "delete"),
@@ -120,6 +135,8 @@ impl LogConfig {
                 Some(Value::String(s)) if s == "LogAppendTime" => TimestampType::LogAppendTime,
                 _ => TimestampType::CreateTime,
             },
+            message_timestamp_before_max_ms: bound("message.timestamp.before.max.ms"),
+            message_timestamp_after_max_ms: bound("message.timestamp.after.max.ms"),
         }
     }
 }
@@ -160,5 +177,13 @@ mod tests {
         assert_eq!(c.flush_messages, 10);
         assert!(c.cleanup_compact && !c.cleanup_delete);
         assert_eq!(c.message_timestamp_type, TimestampType::LogAppendTime);
+        assert_eq!(c.message_timestamp_before_max_ms, i64::MAX);
+        let c = LogConfig::resolve(&broker(""), &|k| match k {
+            "message.timestamp.difference.max.ms" => Some(Value::Long(1000)),
+            "message.timestamp.after.max.ms" => Some(Value::Long(50)),
+            _ => None,
+        });
+        assert_eq!(c.message_timestamp_before_max_ms, 1000);
+        assert_eq!(c.message_timestamp_after_max_ms, 50);
     }
 }

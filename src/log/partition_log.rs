@@ -1046,6 +1046,7 @@ impl PartitionLog {
         now_ms: i64,
     ) -> Result<Produced> {
         let frozen = batches.freeze();
+        self.check_timestamps(&frozen, now_ms)?;
         let mut producer_batches = Vec::new();
         for item in Batches::new(frozen.clone()) {
             if let Ok(Batch::V2(b)) = item {
@@ -1088,6 +1089,44 @@ impl PartitionLog {
             );
         }
         Ok(Produced::Appended(info))
+    }
+
+    /// Kafka's timestamp bounds for CreateTime topics: every record's timestamp within
+    /// `message.timestamp.before.max.ms` / `after.max.ms` of `now_ms`. Unchecked (and the
+    /// records not decoded) while both bounds are unlimited.
+    fn check_timestamps(&self, bytes: &Bytes, now_ms: i64) -> Result<()> {
+        let before = self.config.message_timestamp_before_max_ms;
+        let after = self.config.message_timestamp_after_max_ms;
+        if self.config.message_timestamp_type == TimestampType::LogAppendTime
+            || (before == i64::MAX && after == i64::MAX)
+        {
+            return Ok(());
+        }
+        // Decompressed records of one batch are bounded by a generous multiple of the
+        // batch size limit, so a compression bomb cannot exhaust memory.
+        let limit = (self.config.max_message_bytes as usize).saturating_mul(16);
+        for item in Batches::new(bytes.clone()) {
+            let Ok(Batch::V2(b)) = item else {
+                // Malformed batches are refused by the append's own validation.
+                continue;
+            };
+            let records = b.records(limit).map_err(invalid(0))?;
+            for (record_index, r) in records.enumerate() {
+                let r = r.map_err(invalid(0))?;
+                let late = now_ms.saturating_sub(r.timestamp) > before;
+                let early = r.timestamp.saturating_sub(now_ms) > after;
+                if late || early {
+                    return Err(LogError::InvalidTimestamp {
+                        record_index,
+                        timestamp: r.timestamp,
+                        now_ms,
+                        before_max_ms: before,
+                        after_max_ms: after,
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Snapshot file paths of this log with their offsets, ascending.

@@ -107,8 +107,8 @@ struct Answer {
     log_append_time: i64,
     log_start_offset: i64,
     message: Option<String>,
-    /// Batch-level errors (v8+): the batch index is always 0 (one batch per partition).
-    record_error: bool,
+    /// The record a v8+ `record_errors` entry names (its index within the batch), if any.
+    record_error: Option<i32>,
     leader: (i32, i32),
 }
 
@@ -120,26 +120,25 @@ impl Answer {
             log_append_time: -1,
             log_start_offset: -1,
             message: None,
-            record_error: false,
+            record_error: None,
             leader: (-1, -1),
         }
     }
 
     fn with_message(mut self, message: String, record_error: bool) -> Answer {
         self.message = Some(message);
-        self.record_error = record_error;
+        self.record_error = record_error.then_some(0);
         self
     }
 
     fn into_response(self, index: i32, version: i16) -> PartitionProduceResponse {
-        let record_errors = if self.record_error && version >= 8 {
-            vec![BatchIndexAndErrorMessage {
-                batch_index: 0,
+        let record_errors = match self.record_error.filter(|_| version >= 8) {
+            Some(batch_index) => vec![BatchIndexAndErrorMessage {
+                batch_index,
                 batch_index_error_message: self.message.clone(),
                 ..Default::default()
-            }]
-        } else {
-            Vec::new()
+            }],
+            None => Vec::new(),
         };
         // Fields a version does not have stay at their defaults (the encoder refuses others).
         PartitionProduceResponse {
@@ -275,7 +274,7 @@ async fn produce_partition(
         log_append_time: append_time,
         log_start_offset: log_start,
         message: None,
-        record_error: false,
+        record_error: None,
         leader: (-1, -1),
     };
     if acks == -1 && !wait_for_high_watermark(&hosted, last + 1, timeout).await {
@@ -289,6 +288,12 @@ fn answer_for_log_error(e: &LogError) -> Answer {
         LogError::Sequence(SequenceError::StaleEpoch { .. }) => ErrorCode::INVALID_PRODUCER_EPOCH,
         LogError::Sequence(SequenceError::OutOfOrder { .. }) => {
             ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER
+        }
+        LogError::InvalidTimestamp { record_index, .. } => {
+            let mut a =
+                Answer::error(ErrorCode::INVALID_TIMESTAMP).with_message(e.to_string(), true);
+            a.record_error = Some(i32::try_from(*record_index).unwrap_or(i32::MAX));
+            return a;
         }
         other => log_error_code(other),
     };

@@ -742,6 +742,18 @@ fn bad_input_gets_kafkas_errors_while_others_keep_producing() {
     let mut two = BytesMut::from(&batch(&[b"1"], Compression::None)[..]);
     two.extend_from_slice(&batch(&[b"2"], Compression::None));
     assert_eq!(produce(&mut s, "t", 0, two.freeze(), 1).0, 87);
+    // A correct checksum over garbage records: the records themselves are checked too.
+    for codec in [Compression::None, Compression::Gzip] {
+        let mut forged = BytesMut::from(&batch(&[b"abc", b"def"], codec)[..]);
+        let last = forged.len() - 3;
+        forged[last] ^= 0x55;
+        forged[61] = 0x7f; // first record's length varint: far too long
+        rkafka::protocol::records::BatchHeaderMut::new(&mut forged)
+            .unwrap()
+            .update_crc();
+        let code = produce(&mut s, "t", 0, forged.freeze(), 1).0;
+        assert_eq!(code, 2, "{codec:?}: CORRUPT_MESSAGE");
+    }
     // Nothing refused reached the log.
     let got = read_all(&mut s, "t", 0, 0);
     assert_eq!(got.len(), 100);

@@ -1131,3 +1131,29 @@ fn timestamp_bounds_and_log_append_time() {
     assert_eq!(b.max_timestamp(), p.log_append_time_ms);
     b.validate().unwrap();
 }
+
+#[test]
+fn acks_all_needs_min_insync_replicas() {
+    let dir = tempfile::tempdir().unwrap();
+    let configs: common::inproc_broker::TopicConfigs = Arc::new(|_| LogConfig {
+        min_insync_replicas: 2,
+        ..LogConfig::default()
+    });
+    let broker = InprocBroker::start_with(dir.path(), &led(&[("t", 1)]), configs, false);
+    let mut s = connect(&broker);
+    assert_eq!(
+        produce(&mut s, "t", 0, batch(&[b"a"], Compression::None), -1).0,
+        19,
+        "NOT_ENOUGH_REPLICAS"
+    );
+    assert_eq!(
+        produce(&mut s, "t", 0, batch(&[b"b"], Compression::None), 1),
+        (0, 0),
+        "acks=1 is not bound by it"
+    );
+    assert_eq!(
+        read_all(&mut s, "t", 0, 0).len(),
+        1,
+        "the refused batch was not written"
+    );
+}

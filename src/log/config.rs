@@ -47,6 +47,9 @@ pub struct LogConfig {
     pub message_timestamp_before_max_ms: i64,
     /// `message.timestamp.after.max.ms` (same fallback): how far in the future (ms).
     pub message_timestamp_after_max_ms: i64,
+    /// `min.insync.replicas`: in-sync replicas an acks=all produce needs (the produce path
+    /// reads it; the log itself does not).
+    pub min_insync_replicas: u32,
 }
 
 impl Default for LogConfig {
@@ -69,6 +72,7 @@ impl Default for LogConfig {
             message_timestamp_type: TimestampType::CreateTime,
             message_timestamp_before_max_ms: i64::MAX,
             message_timestamp_after_max_ms: i64::MAX,
+            min_insync_replicas: 1,
         }
     }
 }
@@ -137,6 +141,7 @@ impl LogConfig {
             },
             message_timestamp_before_max_ms: bound("message.timestamp.before.max.ms"),
             message_timestamp_after_max_ms: bound("message.timestamp.after.max.ms"),
+            min_insync_replicas: uint("min.insync.replicas", d.min_insync_replicas).max(1),
         }
     }
 }
@@ -185,5 +190,8 @@ mod tests {
         });
         assert_eq!(c.message_timestamp_before_max_ms, 1000);
         assert_eq!(c.message_timestamp_after_max_ms, 50);
+        assert_eq!(c.min_insync_replicas, 1);
+        let c = LogConfig::resolve(&broker("min.insync.replicas=2\n"), &|_| None);
+        assert_eq!(c.min_insync_replicas, 2);
     }
 }

@@ -12,7 +12,9 @@
 //! acks: 0 sends no response at all (and, as Kafka, closes the connection if a partition
 //! failed, so the client notices); 1 answers after the local append; -1 (all) answers once the
 //! high watermark covers the batch, which is immediate when the ISR is only this broker and
-//! otherwise waits for replication up to `timeout_ms` (REQUEST_TIMED_OUT after). Transactional
+//! otherwise waits for replication up to `timeout_ms` (REQUEST_TIMED_OUT after); with fewer
+//! in-sync replicas than `min.insync.replicas` it is refused before writing
+//! (NOT_ENOUGH_REPLICAS). Transactional
 //! batches are refused (INVALID_TXN_STATE): rkafka has no transaction coordinator.
 
 use std::sync::Arc;
@@ -241,6 +243,11 @@ async fn produce_partition(
     let now = now_ms();
     let h = Arc::clone(&hosted);
     let appended = with_log(&hosted, move |log| {
+        // acks=all needs min.insync.replicas in the ISR before anything is written.
+        let min_isr = usize::try_from(log.config().min_insync_replicas).unwrap_or(usize::MAX);
+        if acks == -1 && h.assignment().isr.len() < min_isr {
+            return Err(NotEnoughReplicas);
+        }
         let buf = records
             .try_into_mut()
             .unwrap_or_else(|shared| BytesMut::from(&shared[..]));
@@ -248,18 +255,23 @@ async fn produce_partition(
         if result.is_ok() {
             advance_sole_leader_hw(&h, me, log);
         }
-        result.map(|r| (r, log.log_start_offset()))
+        Ok(result.map(|r| (r, log.log_start_offset())))
     })
     .await;
     hosted.changed.notify_waiters();
     let (produced, log_start) = match appended {
         Err(code) => return Answer::error(code),
-        Ok(Err(e)) => {
+        Ok(Err(NotEnoughReplicas)) => {
+            let mut a = Answer::error(ErrorCode::NOT_ENOUGH_REPLICAS);
+            a.leader = leader;
+            return a;
+        }
+        Ok(Ok(Err(e))) => {
             let mut a = answer_for_log_error(&e);
             a.leader = leader;
             return a;
         }
-        Ok(Ok(ok)) => ok,
+        Ok(Ok(Ok(ok))) => ok,
     };
     let (base, last, append_time) = match produced {
         Produced::Appended(info) => (info.first_offset, info.last_offset, info.log_append_time),
@@ -282,6 +294,9 @@ async fn produce_partition(
     }
     answer
 }
+
+/// The ISR was below `min.insync.replicas` for an acks=all produce.
+struct NotEnoughReplicas;
 
 fn answer_for_log_error(e: &LogError) -> Answer {
     let code = match e {

@@ -6,6 +6,7 @@
 //! bytes per message, default 200). Each codec gets its own topic: kcat -P produces every
 //! message from stdin (acks=all, linger 5 ms, librdkafka's default batching), then kcat -C
 //! reads the topic from the beginning to the end (-e). Times include kcat's start-up.
+//! DATAPLANE_CONSUMER_X adds `-X key=value` settings (comma-separated) to the consumer.
 
 #[path = "../tests/common/inproc_broker.rs"]
 mod inproc_broker;

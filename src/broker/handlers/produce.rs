@@ -41,7 +41,7 @@ use crate::protocol::records::{Batch, Batches, Compression};
 pub const VERSIONS: (i16, i16) = (3, 11);
 
 /// The answer: `None` for acks=0 when every partition succeeded (no response frame);
-/// `Err(())` for acks=0 when one failed (close the connection).
+/// `Err(AcksZeroFailed)` for acks=0 when one failed (close the connection).
 pub type ProduceOutcome = Result<Option<ProduceResponse>, AcksZeroFailed>;
 
 /// An acks=0 produce failed on some partition: Kafka closes the connection.

@@ -742,6 +742,18 @@ fn bad_input_gets_kafkas_errors_while_others_keep_producing() {
     let mut two = BytesMut::from(&batch(&[b"1"], Compression::None)[..]);
     two.extend_from_slice(&batch(&[b"2"], Compression::None));
     assert_eq!(produce(&mut s, "t", 0, two.freeze(), 1).0, 87);
+    // A correct checksum over garbage records: the records themselves are checked too.
+    for codec in [Compression::None, Compression::Gzip] {
+        let mut forged = BytesMut::from(&batch(&[b"abc", b"def"], codec)[..]);
+        let last = forged.len() - 3;
+        forged[last] ^= 0x55;
+        forged[61] = 0x7f; // first record's length varint: far too long
+        rkafka::protocol::records::BatchHeaderMut::new(&mut forged)
+            .unwrap()
+            .update_crc();
+        let code = produce(&mut s, "t", 0, forged.freeze(), 1).0;
+        assert_eq!(code, 2, "{codec:?}: CORRUPT_MESSAGE");
+    }
     // Nothing refused reached the log.
     let got = read_all(&mut s, "t", 0, 0);
     assert_eq!(got.len(), 100);
@@ -1046,4 +1058,102 @@ fn java_console_producer_and_consumer_round_trip() {
             "{version:?} produced idempotently"
         );
     }
+}
+
+#[test]
+fn timestamp_bounds_and_log_append_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let configs: common::inproc_broker::TopicConfigs = Arc::new(|t| match t {
+        "strict" => LogConfig {
+            message_timestamp_before_max_ms: 3_600_000,
+            message_timestamp_after_max_ms: 60_000,
+            ..LogConfig::default()
+        },
+        "append" => LogConfig {
+            message_timestamp_type: rkafka::protocol::records::TimestampType::LogAppendTime,
+            ..LogConfig::default()
+        },
+        _ => LogConfig::default(),
+    });
+    let broker = InprocBroker::start_with(
+        dir.path(),
+        &led(&[("strict", 1), ("append", 1)]),
+        configs,
+        false,
+    );
+    let mut s = connect(&broker);
+    let now = now_ms();
+    let build = |stamps: &[i64], c: Compression| {
+        let mut b = BatchBuilder::new(c);
+        for t in stamps {
+            b.append(*t, None, Some(b"v"), &[]).unwrap();
+        }
+        b.build().unwrap()
+    };
+    for (stamps, bad) in [
+        (vec![now, now - 7_200_000], Some(1)),
+        (vec![now + 120_000], Some(0)),
+        (vec![now - 1000, now, now + 1000], None),
+    ] {
+        let Response::Produce(r) = call(
+            &mut s,
+            9,
+            &produce_req("strict", 0, build(&stamps, Compression::Gzip), 1),
+        ) else {
+            panic!()
+        };
+        let p = &r.responses[0].partition_responses[0];
+        match bad {
+            Some(index) => {
+                assert_eq!(p.error_code, 32, "INVALID_TIMESTAMP");
+                assert_eq!(p.record_errors[0].batch_index, index);
+                assert!(p.error_message.is_some());
+            }
+            None => assert_eq!((p.error_code, p.base_offset), (0, 0)),
+        }
+    }
+    // LogAppendTime: the broker's clock replaces the producer's, and the answer says when.
+    let Response::Produce(r) = call(
+        &mut s,
+        9,
+        &produce_req("append", 0, build(&[1000, 2000], Compression::None), 1),
+    ) else {
+        panic!()
+    };
+    let p = &r.responses[0].partition_responses[0];
+    assert_eq!(p.error_code, 0);
+    assert!(p.log_append_time_ms >= now, "{}", p.log_append_time_ms);
+    let f = fetch(&mut s, &fetch_req("append", 0, 0, 0, 0));
+    let records = f.responses[0].partitions[0].records.clone().unwrap();
+    let Some(Ok(rkafka::protocol::records::Batch::V2(b))) = Batches::new(records).next() else {
+        panic!()
+    };
+    assert_eq!(b.max_timestamp(), p.log_append_time_ms);
+    b.validate().unwrap();
+}
+
+#[test]
+fn acks_all_needs_min_insync_replicas() {
+    let dir = tempfile::tempdir().unwrap();
+    let configs: common::inproc_broker::TopicConfigs = Arc::new(|_| LogConfig {
+        min_insync_replicas: 2,
+        ..LogConfig::default()
+    });
+    let broker = InprocBroker::start_with(dir.path(), &led(&[("t", 1)]), configs, false);
+    let mut s = connect(&broker);
+    assert_eq!(
+        produce(&mut s, "t", 0, batch(&[b"a"], Compression::None), -1).0,
+        19,
+        "NOT_ENOUGH_REPLICAS"
+    );
+    assert_eq!(
+        produce(&mut s, "t", 0, batch(&[b"b"], Compression::None), 1),
+        (0, 0),
+        "acks=1 is not bound by it"
+    );
+    assert_eq!(
+        read_all(&mut s, "t", 0, 0).len(),
+        1,
+        "the refused batch was not written"
+    );
 }

@@ -41,6 +41,15 @@ pub struct LogConfig {
     pub delete_retention_ms: i64,
     /// `message.timestamp.type`: keep the producer's timestamps or stamp the append time.
     pub message_timestamp_type: TimestampType,
+    /// `message.timestamp.before.max.ms` (falling back to the deprecated
+    /// `message.timestamp.difference.max.ms`, as Kafka 3.6+): how far in the past a
+    /// CreateTime record timestamp may be (ms; `i64::MAX` means unchecked).
+    pub message_timestamp_before_max_ms: i64,
+    /// `message.timestamp.after.max.ms` (same fallback): how far in the future (ms).
+    pub message_timestamp_after_max_ms: i64,
+    /// `min.insync.replicas`: in-sync replicas an acks=all produce needs (the produce path
+    /// reads it; the log itself does not).
+    pub min_insync_replicas: u32,
 }
 
 impl Default for LogConfig {
@@ -61,6 +70,9 @@ impl Default for LogConfig {
             cleanup_compact: false,
             delete_retention_ms: 86_400_000,
             message_timestamp_type: TimestampType::CreateTime,
+            message_timestamp_before_max_ms: i64::MAX,
+            message_timestamp_after_max_ms: i64::MAX,
+            min_insync_replicas: 1,
         }
     }
 }
@@ -94,6 +106,13 @@ impl LogConfig {
                 .and_then(|n| u32::try_from(n).ok())
                 .unwrap_or(fallback)
         };
+        // Kafka 3.6+: a before/after bound left at its default falls back to the deprecated
+        // difference bound.
+        let difference = long("message.timestamp.difference.max.ms", i64::MAX);
+        let bound = |key: &str| match long(key, i64::MAX) {
+            i64::MAX => difference,
+            set => set,
+        };
         let (cleanup_delete, cleanup_compact) = match get("cleanup.policy") {
             Some(Value::List(l)) => (
                 l.iter().any(|p| p == "delete"),
@@ -120,6 +139,9 @@ impl LogConfig {
                 Some(Value::String(s)) if s == "LogAppendTime" => TimestampType::LogAppendTime,
                 _ => TimestampType::CreateTime,
             },
+            message_timestamp_before_max_ms: bound("message.timestamp.before.max.ms"),
+            message_timestamp_after_max_ms: bound("message.timestamp.after.max.ms"),
+            min_insync_replicas: uint("min.insync.replicas", d.min_insync_replicas).max(1),
         }
     }
 }
@@ -160,5 +182,16 @@ mod tests {
         assert_eq!(c.flush_messages, 10);
         assert!(c.cleanup_compact && !c.cleanup_delete);
         assert_eq!(c.message_timestamp_type, TimestampType::LogAppendTime);
+        assert_eq!(c.message_timestamp_before_max_ms, i64::MAX);
+        let c = LogConfig::resolve(&broker(""), &|k| match k {
+            "message.timestamp.difference.max.ms" => Some(Value::Long(1000)),
+            "message.timestamp.after.max.ms" => Some(Value::Long(50)),
+            _ => None,
+        });
+        assert_eq!(c.message_timestamp_before_max_ms, 1000);
+        assert_eq!(c.message_timestamp_after_max_ms, 50);
+        assert_eq!(c.min_insync_replicas, 1);
+        let c = LogConfig::resolve(&broker("min.insync.replicas=2\n"), &|_| None);
+        assert_eq!(c.min_insync_replicas, 2);
     }
 }

@@ -53,6 +53,18 @@ pub enum LogError {
     /// A batch is larger than `max.message.bytes` (MESSAGE_TOO_LARGE / RECORD_TOO_LARGE).
     #[error("batch of {size} bytes exceeds max.message.bytes {max}")]
     BatchTooLarge { size: usize, max: usize },
+    /// A CreateTime record timestamp outside `message.timestamp.before/after.max.ms` of the
+    /// broker's clock (INVALID_TIMESTAMP; `record_index` counts records within the batch).
+    #[error(
+        "timestamp {timestamp} of record {record_index} is out of range (broker time {now_ms}, at most {before_max_ms} ms before and {after_max_ms} ms after)"
+    )]
+    InvalidTimestamp {
+        record_index: usize,
+        timestamp: i64,
+        now_ms: i64,
+        before_max_ms: i64,
+        after_max_ms: i64,
+    },
     /// An idempotent producer's batch breaks its epoch or sequence order.
     #[error("{0}")]
     Sequence(#[from] super::producer_state::SequenceError),

@@ -158,6 +158,16 @@ fn invalid(position: usize) -> impl FnOnce(RecordsError) -> LogError {
     }
 }
 
+/// The idempotence fields of a batch.
+fn producer_batch(b: &RecordBatch) -> ProducerBatch {
+    ProducerBatch {
+        producer_id: b.producer_id(),
+        epoch: b.producer_epoch(),
+        first_sequence: b.base_sequence(),
+        last_sequence: b.last_sequence(),
+    }
+}
+
 /// Walks an append buffer: every entry must be a whole magic-2 batch that passes `check`.
 fn scan_batches(
     bytes: &Bytes,
@@ -568,8 +578,17 @@ impl PartitionLog {
     pub fn append_as_follower(&mut self, batches: Bytes, now_ms: i64) -> Result<AppendInfo> {
         let mut metas: Vec<BatchMeta> = Vec::new();
         let mut expected = self.log_end_offset;
+        let mut producer_batches = Vec::new();
         scan_batches(&batches, usize::MAX, |b, position| {
             b.validate().map_err(invalid(position))?;
+            if b.producer_id() >= 0 {
+                producer_batches.push((
+                    producer_batch(b),
+                    b.base_offset(),
+                    b.last_offset(),
+                    b.max_timestamp(),
+                ));
+            }
             if b.base_offset() < expected {
                 return Err(LogError::NonMonotonicOffsets {
                     first: b.base_offset(),
@@ -591,7 +610,13 @@ impl PartitionLog {
             self.epochs
                 .assign(m.partition_leader_epoch, m.base_offset)?;
         }
-        self.write(&batches, &metas, now_ms)
+        let info = self.write(&batches, &metas, now_ms)?;
+        // A follower keeps the producers' sequences too, so it can judge retries once it
+        // becomes the leader.
+        for (pb, first, last, timestamp) in &producer_batches {
+            self.producers.record(pb, *first, *last, *timestamp);
+        }
+        Ok(info)
     }
 
     fn write(&mut self, bytes: &[u8], metas: &[BatchMeta], now_ms: i64) -> Result<AppendInfo> {
@@ -1046,16 +1071,12 @@ impl PartitionLog {
         now_ms: i64,
     ) -> Result<Produced> {
         let frozen = batches.freeze();
+        self.validate_records(&frozen, now_ms)?;
         let mut producer_batches = Vec::new();
         for item in Batches::new(frozen.clone()) {
             if let Ok(Batch::V2(b)) = item {
                 if b.producer_id() >= 0 {
-                    producer_batches.push(ProducerBatch {
-                        producer_id: b.producer_id(),
-                        epoch: b.producer_epoch(),
-                        first_sequence: b.base_sequence(),
-                        last_sequence: b.last_sequence(),
-                    });
+                    producer_batches.push(producer_batch(&b));
                 }
             }
         }
@@ -1088,6 +1109,59 @@ impl PartitionLog {
             );
         }
         Ok(Produced::Appended(info))
+    }
+
+    /// What Kafka's log validator checks inside a produced batch beyond its header: every
+    /// record decodes (decompressing the body, capped at the default decompression limit),
+    /// their count matches the header, their offset deltas run 0, 1, 2, ... (else
+    /// INVALID_RECORD), and, for CreateTime topics, every record's timestamp lies within
+    /// `message.timestamp.before.max.ms` / `after.max.ms` of `now_ms`. Batches whose header
+    /// is malformed are left to the append's own validation.
+    fn validate_records(&self, bytes: &Bytes, now_ms: i64) -> Result<()> {
+        let before = self.config.message_timestamp_before_max_ms;
+        let after = self.config.message_timestamp_after_max_ms;
+        let check_time = self.config.message_timestamp_type == TimestampType::CreateTime
+            && (before != i64::MAX || after != i64::MAX);
+        let mut position = 0usize;
+        for item in Batches::new(bytes.clone()) {
+            let Ok(Batch::V2(b)) = item else {
+                break;
+            };
+            if b.validate().is_err() {
+                break;
+            }
+            let records = b
+                .records(crate::protocol::records::compression::DEFAULT_DECOMPRESSION_LIMIT)
+                .map_err(invalid(position))?;
+            for (record_index, r) in records.enumerate() {
+                let r = r.map_err(invalid(position))?;
+                if usize::try_from(r.offset_delta).ok() != Some(record_index) {
+                    return Err(LogError::InvalidBatch {
+                        position,
+                        source: RecordsError::BadHeaderField {
+                            field: "record offsetDelta (must count up from 0)",
+                            value: i64::from(r.offset_delta),
+                        },
+                    });
+                }
+                if !check_time {
+                    continue;
+                }
+                let late = now_ms.saturating_sub(r.timestamp) > before;
+                let early = r.timestamp.saturating_sub(now_ms) > after;
+                if late || early {
+                    return Err(LogError::InvalidTimestamp {
+                        record_index,
+                        timestamp: r.timestamp,
+                        now_ms,
+                        before_max_ms: before,
+                        after_max_ms: after,
+                    });
+                }
+            }
+            position += b.size();
+        }
+        Ok(())
     }
 
     /// Snapshot file paths of this log with their offsets, ascending.
@@ -1159,12 +1233,7 @@ impl PartitionLog {
                 if b.producer_id() < 0 {
                     continue;
                 }
-                let pb = ProducerBatch {
-                    producer_id: b.producer_id(),
-                    epoch: b.producer_epoch(),
-                    first_sequence: b.base_sequence(),
-                    last_sequence: b.last_sequence(),
-                };
+                let pb = producer_batch(&b);
                 self.producers
                     .record(&pb, b.base_offset(), b.last_offset(), b.max_timestamp());
                 replayed += 1;

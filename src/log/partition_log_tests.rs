@@ -747,3 +747,54 @@ fn an_interrupted_swap_is_completed_and_a_cleaned_file_discarded() {
     swap.push(".swap");
     assert!(!std::path::Path::new(&swap).exists());
 }
+
+fn producer_batch_bytes(pid: i64, epoch: i16, seq: i32, base_offset: i64) -> Bytes {
+    let mut b = BatchBuilder::new(Compression::None)
+        .producer(pid, epoch, seq)
+        .base_offset(base_offset);
+    b.append(1, None, Some(b"v"), &[]).unwrap();
+    b.append(2, None, Some(b"w"), &[]).unwrap();
+    b.build().unwrap()
+}
+
+#[test]
+fn produced_duplicates_and_follower_appends_keep_producer_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = open(dir.path(), LogConfig::default());
+    let first = producer_batch_bytes(9, 0, 0, 0);
+    let Produced::Appended(info) = log
+        .append_produced(BytesMut::from(&first[..]), 0, 10)
+        .unwrap()
+    else {
+        panic!("appended")
+    };
+    assert_eq!((info.first_offset, info.last_offset), (0, 1));
+    assert_eq!(
+        log.append_produced(BytesMut::from(&first[..]), 0, 10)
+            .unwrap(),
+        Produced::Duplicate {
+            first_offset: 0,
+            last_offset: 1
+        }
+    );
+    assert_eq!(log.log_end_offset(), 2);
+    assert!(matches!(
+        log.append_produced(BytesMut::from(&producer_batch_bytes(9, 0, 7, 0)[..]), 0, 10),
+        Err(LogError::Sequence(_))
+    ));
+    // A follower learns producers from the leader's batches.
+    let follower_dir = tempfile::tempdir().unwrap();
+    let mut follower = open(follower_dir.path(), LogConfig::default());
+    follower
+        .append_as_follower(producer_batch_bytes(4, 2, 0, 0), 10)
+        .unwrap();
+    let p = follower.producer_states().get(4).unwrap();
+    assert_eq!((p.epoch, p.batches.back().unwrap().last_sequence), (2, 1));
+    // A clean close snapshots the state; reopening (even after the segment data is gone
+    // from the producer's view) restores it.
+    log.close(20).unwrap();
+    drop(log);
+    let log = open(dir.path(), LogConfig::default());
+    assert_eq!(log.producer_states().get(9).unwrap().batches.len(), 1);
+    assert!(dir.path().join("00000000000000000002.snapshot").exists());
+}

@@ -361,3 +361,131 @@ pub fn epoch_error(client_epoch: i32, leader_epoch: i32) -> Option<ErrorCode> {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use bytes::BytesMut;
+
+    use super::*;
+    use crate::broker::handlers::{respond, route};
+    use crate::broker::replica::ReplicaAssignment;
+    use crate::log::config::LogConfig;
+    use crate::protocol::frame::{Frame, decode_frame};
+    use crate::protocol::header::{decode_response, encode_request};
+    use crate::protocol::messages::fetch_request::{FetchPartition, FetchTopic};
+    use crate::protocol::messages::{ApiKey, Response};
+    use crate::protocol::records::{BatchBuilder, Compression};
+    use crate::types::BrokerId;
+
+    fn batch(value_len: usize) -> BytesMut {
+        let mut b = BatchBuilder::new(Compression::None);
+        b.append(1, None, Some(&vec![7u8; value_len]), &[]).unwrap();
+        BytesMut::from(&b.build().unwrap()[..])
+    }
+
+    /// Large record data leaves as a file range (sendfile); small data is copied; both decode
+    /// to the bytes the log holds.
+    #[test]
+    fn record_data_is_sent_from_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = BrokerContext::new(
+            crate::broker::replica::tests::broker_config(&[]),
+            crate::broker::replica::tests::manager(dir.path()),
+        );
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        for (partition, value_len) in [(0, 5000), (1, 10)] {
+            let tp = TopicPartition::new("t", partition);
+            let hosted = ctx
+                .replicas
+                .apply_leader_and_isr(
+                    &tp,
+                    ReplicaAssignment {
+                        topic_id: Uuid::ZERO,
+                        controller_epoch: 1,
+                        leader: BrokerId(1),
+                        leader_epoch: 0,
+                        isr: vec![BrokerId(1)],
+                        partition_epoch: 0,
+                        replicas: vec![BrokerId(1)],
+                        adding_replicas: vec![],
+                        removing_replicas: vec![],
+                        is_new: true,
+                    },
+                    LogConfig::default(),
+                    0,
+                    1,
+                )
+                .unwrap();
+            let mut log = crate::log::manager::lock_log(&hosted.log);
+            log.append_as_leader(batch(value_len), 0, 1).unwrap();
+            let end = log.log_end_offset();
+            log.set_high_watermark(end);
+        }
+        let req = FetchRequest {
+            replica_id: -1,
+            max_bytes: 1 << 20,
+            session_epoch: -1,
+            topics: vec![FetchTopic {
+                topic: "t".into(),
+                partitions: (0..2)
+                    .map(|p| FetchPartition {
+                        partition: p,
+                        current_leader_epoch: -1,
+                        fetch_offset: 0,
+                        partition_max_bytes: 1 << 20,
+                        ..Default::default()
+                    })
+                    .collect(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let mut buf = BytesMut::new();
+        encode_request(&mut buf, 5, Some("t"), 11, &req).unwrap();
+        let chunks = rt
+            .block_on(respond(&ctx, route(buf.split_off(4).freeze()).unwrap()))
+            .unwrap();
+        let files: Vec<&FileRange> = chunks
+            .iter()
+            .filter_map(|c| match c {
+                Chunk::File(f) => Some(f),
+                Chunk::Bytes(_) => None,
+            })
+            .collect();
+        assert_eq!(files.len(), 1, "only the large batch is a file range");
+        assert!(files[0].length > 5000);
+        let mut all = BytesMut::new();
+        for c in &chunks {
+            all.extend_from_slice(&c.to_bytes().unwrap());
+        }
+        let Ok(Frame::Complete(body)) = decode_frame(&mut all, usize::MAX) else {
+            panic!("one frame")
+        };
+        let (_, Response::Fetch(r)) = decode_response(ApiKey::Fetch, 11, body).unwrap() else {
+            panic!()
+        };
+        let parts = &r.responses[0].partitions;
+        for (p, value_len) in [(0usize, 5000usize), (1, 10)] {
+            // the log rewrote only base offset and leader epoch (bytes 0-15): the rest as built
+            let want = batch(value_len);
+            let got = parts[p].records.clone().unwrap();
+            assert_eq!(got.len(), want.len(), "partition {p}");
+            assert!(
+                got[16..] == want[16..],
+                "partition {p}: record bytes differ"
+            );
+            assert_eq!(parts[p].high_watermark, 1);
+        }
+    }
+
+    #[test]
+    fn leader_epoch_fencing() {
+        assert_eq!(epoch_error(-1, 5), None);
+        assert_eq!(epoch_error(5, 5), None);
+        assert_eq!(epoch_error(4, 5), Some(ErrorCode::FENCED_LEADER_EPOCH));
+        assert_eq!(epoch_error(6, 5), Some(ErrorCode::UNKNOWN_LEADER_EPOCH));
+    }
+}

@@ -27,6 +27,7 @@ pub async fn with_log<T: Send + 'static>(
     hosted: &Arc<HostedPartition>,
     f: impl FnOnce(&mut PartitionLog) -> T + Send + 'static,
 ) -> Result<T, ErrorCode> {
+    let partition = hosted.tp.to_string();
     let hosted = Arc::clone(hosted);
     tokio::task::spawn_blocking(move || {
         let mut log = crate::log::manager::lock_log(&hosted.log);
@@ -34,17 +35,9 @@ pub async fn with_log<T: Send + 'static>(
     })
     .await
     .map_err(|e| {
-        tracing::error!(partition = %hosted_name(&e), "log task failed: {e}");
+        tracing::error!(%partition, "log task failed: {e}");
         ErrorCode::KAFKA_STORAGE_ERROR
     })
-}
-
-fn hosted_name(e: &tokio::task::JoinError) -> String {
-    if e.is_cancelled() {
-        "cancelled".into()
-    } else {
-        "panicked".into()
-    }
 }
 
 /// Kafka's answer for a failed log operation.

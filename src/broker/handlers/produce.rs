@@ -12,7 +12,9 @@
 //! acks: 0 sends no response at all (and, as Kafka, closes the connection if a partition
 //! failed, so the client notices); 1 answers after the local append; -1 (all) answers once the
 //! high watermark covers the batch, which is immediate when the ISR is only this broker and
-//! otherwise waits for replication up to `timeout_ms` (REQUEST_TIMED_OUT after). Transactional
+//! otherwise waits for replication up to `timeout_ms` (REQUEST_TIMED_OUT after); with fewer
+//! in-sync replicas than `min.insync.replicas` it is refused before writing
+//! (NOT_ENOUGH_REPLICAS). Transactional
 //! batches are refused (INVALID_TXN_STATE): rkafka has no transaction coordinator.
 
 use std::sync::Arc;
@@ -39,7 +41,7 @@ use crate::protocol::records::{Batch, Batches, Compression};
 pub const VERSIONS: (i16, i16) = (3, 11);
 
 /// The answer: `None` for acks=0 when every partition succeeded (no response frame);
-/// `Err(())` for acks=0 when one failed (close the connection).
+/// `Err(AcksZeroFailed)` for acks=0 when one failed (close the connection).
 pub type ProduceOutcome = Result<Option<ProduceResponse>, AcksZeroFailed>;
 
 /// An acks=0 produce failed on some partition: Kafka closes the connection.
@@ -107,8 +109,8 @@ struct Answer {
     log_append_time: i64,
     log_start_offset: i64,
     message: Option<String>,
-    /// Batch-level errors (v8+): the batch index is always 0 (one batch per partition).
-    record_error: bool,
+    /// The record a v8+ `record_errors` entry names (its index within the batch), if any.
+    record_error: Option<i32>,
     leader: (i32, i32),
 }
 
@@ -120,26 +122,25 @@ impl Answer {
             log_append_time: -1,
             log_start_offset: -1,
             message: None,
-            record_error: false,
+            record_error: None,
             leader: (-1, -1),
         }
     }
 
     fn with_message(mut self, message: String, record_error: bool) -> Answer {
         self.message = Some(message);
-        self.record_error = record_error;
+        self.record_error = record_error.then_some(0);
         self
     }
 
     fn into_response(self, index: i32, version: i16) -> PartitionProduceResponse {
-        let record_errors = if self.record_error && version >= 8 {
-            vec![BatchIndexAndErrorMessage {
-                batch_index: 0,
+        let record_errors = match self.record_error.filter(|_| version >= 8) {
+            Some(batch_index) => vec![BatchIndexAndErrorMessage {
+                batch_index,
                 batch_index_error_message: self.message.clone(),
                 ..Default::default()
-            }]
-        } else {
-            Vec::new()
+            }],
+            None => Vec::new(),
         };
         // Fields a version does not have stay at their defaults (the encoder refuses others).
         PartitionProduceResponse {
@@ -242,6 +243,11 @@ async fn produce_partition(
     let now = now_ms();
     let h = Arc::clone(&hosted);
     let appended = with_log(&hosted, move |log| {
+        // acks=all needs min.insync.replicas in the ISR before anything is written.
+        let min_isr = usize::try_from(log.config().min_insync_replicas).unwrap_or(usize::MAX);
+        if acks == -1 && h.assignment().isr.len() < min_isr {
+            return Err(NotEnoughReplicas);
+        }
         let buf = records
             .try_into_mut()
             .unwrap_or_else(|shared| BytesMut::from(&shared[..]));
@@ -249,18 +255,23 @@ async fn produce_partition(
         if result.is_ok() {
             advance_sole_leader_hw(&h, me, log);
         }
-        result.map(|r| (r, log.log_start_offset()))
+        Ok(result.map(|r| (r, log.log_start_offset())))
     })
     .await;
     hosted.changed.notify_waiters();
     let (produced, log_start) = match appended {
         Err(code) => return Answer::error(code),
-        Ok(Err(e)) => {
+        Ok(Err(NotEnoughReplicas)) => {
+            let mut a = Answer::error(ErrorCode::NOT_ENOUGH_REPLICAS);
+            a.leader = leader;
+            return a;
+        }
+        Ok(Ok(Err(e))) => {
             let mut a = answer_for_log_error(&e);
             a.leader = leader;
             return a;
         }
-        Ok(Ok(ok)) => ok,
+        Ok(Ok(Ok(ok))) => ok,
     };
     let (base, last, append_time) = match produced {
         Produced::Appended(info) => (info.first_offset, info.last_offset, info.log_append_time),
@@ -275,7 +286,7 @@ async fn produce_partition(
         log_append_time: append_time,
         log_start_offset: log_start,
         message: None,
-        record_error: false,
+        record_error: None,
         leader: (-1, -1),
     };
     if acks == -1 && !wait_for_high_watermark(&hosted, last + 1, timeout).await {
@@ -284,11 +295,20 @@ async fn produce_partition(
     answer
 }
 
+/// The ISR was below `min.insync.replicas` for an acks=all produce.
+struct NotEnoughReplicas;
+
 fn answer_for_log_error(e: &LogError) -> Answer {
     let code = match e {
         LogError::Sequence(SequenceError::StaleEpoch { .. }) => ErrorCode::INVALID_PRODUCER_EPOCH,
         LogError::Sequence(SequenceError::OutOfOrder { .. }) => {
             ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER
+        }
+        LogError::InvalidTimestamp { record_index, .. } => {
+            let mut a =
+                Answer::error(ErrorCode::INVALID_TIMESTAMP).with_message(e.to_string(), true);
+            a.record_error = Some(i32::try_from(*record_index).unwrap_or(i32::MAX));
+            return a;
         }
         other => log_error_code(other),
     };

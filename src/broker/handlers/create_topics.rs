@@ -155,11 +155,9 @@ fn plan(ctx: &BrokerContext, t: &CreatableTopic) -> Result<Planned, Refusal> {
             t.num_partitions
         };
         let rf = if t.replication_factor == -1 {
-            i32::from(
-                ctx.config
-                    .get_short("default.replication.factor")
-                    .unwrap_or(1),
-            )
+            ctx.config
+                .get_int("default.replication.factor")
+                .unwrap_or(1)
         } else {
             i32::from(t.replication_factor)
         };

@@ -206,6 +206,30 @@ impl Cluster {
             .config
     }
 
+    /// A raw Metadata v12 for `topic` (allowing auto-creation): the topic-level error code.
+    fn raw_metadata(&self, topic: &str) -> i16 {
+        use rkafka::protocol::messages::MetadataRequest;
+        use rkafka::protocol::messages::metadata_request::MetadataRequestTopic;
+        self.rt.block_on(async {
+            let addr = HostPort::parse(&self.bootstrap).unwrap();
+            let mut conn = Connection::connect(&addr, ConnectionSettings::default())
+                .await
+                .unwrap();
+            let req = MetadataRequest {
+                topics: Some(vec![MetadataRequestTopic {
+                    name: Some(topic.into()),
+                    ..MetadataRequestTopic::default()
+                }]),
+                allow_auto_topic_creation: true,
+                ..MetadataRequest::default()
+            };
+            let Response::Metadata(r) = conn.request(12, &req).await.unwrap() else {
+                panic!("not a Metadata response")
+            };
+            r.topics[0].error_code
+        })
+    }
+
     /// A raw CreateTopics v7 with `timeout_ms`, for the timing cases.
     fn raw_create(&self, topic: &str, timeout_ms: i32) -> (i16, std::time::Duration) {
         self.rt.block_on(async {
@@ -590,6 +614,11 @@ fn admin_client_against_the_broker_handlers() {
     assert_eq!(cluster.cluster_id.as_deref(), Some("admin-test"));
     assert_eq!(cluster.brokers.len(), 1);
 
+    // Metadata auto-creates unknown topics (num.partitions=2) and says LEADER_NOT_AVAILABLE.
+    assert_eq!(c.raw_metadata("auto"), ErrorCode::LEADER_NOT_AVAILABLE.0);
+    assert_eq!(c.assignment("auto").partitions.len(), 2);
+    assert_eq!(c.raw_metadata("bad!"), ErrorCode::INVALID_TOPIC_EXCEPTION.0);
+
     // DeleteTopics marks the topic; the controller removes it from the metadata.
     let deleted = rt
         .block_on(admin.delete_topics(vec!["orders".into()]))
@@ -606,8 +635,15 @@ fn admin_client_against_the_broker_handlers() {
 }
 
 #[test]
-fn deletion_disabled_is_refused() {
-    let c = Cluster::start("broker.id=0\ndelete.topic.enable=false\nzookeeper.connect=x:1\n");
+fn deletion_and_auto_creation_disabled_are_refused() {
+    let c = Cluster::start(
+        "broker.id=0\ndelete.topic.enable=false\nauto.create.topics.enable=false\nzookeeper.connect=x:1\n",
+    );
+    assert_eq!(
+        c.raw_metadata("auto"),
+        ErrorCode::UNKNOWN_TOPIC_OR_PARTITION.0
+    );
+    assert!(c.data(&path::topic("auto")).is_none());
     let mut admin = c.admin();
     c.rt.block_on(admin.create_topics(
         vec![NewTopic {

@@ -201,9 +201,9 @@ async fn dispatch(
 ) -> Result<Response, CloseReason> {
     match request {
         Request::ApiVersions(req) => Ok(api_versions::handle(&req, version, SERVED).into()),
-        Request::Metadata(req) => {
-            Ok(metadata::handle(&req, version, &ctx.metadata.snapshot()).into())
-        }
+        Request::Metadata(req) => Ok(metadata::handle_with_auto_create(ctx, &req, version)
+            .await
+            .into()),
         Request::CreateTopics(req) => Ok(create_topics::handle(ctx, &req, version).await.into()),
         Request::DeleteTopics(req) => Ok(delete_topics::handle(ctx, &req, version).await.into()),
         Request::CreatePartitions(req) => {

@@ -11,9 +11,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use rkafka::broker::config_watch;
 use rkafka::broker::handlers::BrokerContext;
 use rkafka::broker::metadata::{BrokerEndpoint, MetadataCache, PartitionState, TopicState};
-use rkafka::broker::replica::ReplicaManager;
+use rkafka::broker::replica::{ReplicaAssignment, ReplicaManager, TopicPartition};
 use rkafka::broker::server::{BrokerNetSettings, BrokerServer, ListenerSpec};
 use rkafka::client::ClientSettings;
 use rkafka::client::admin::{
@@ -25,6 +26,7 @@ use rkafka::coordinator::kafka_paths::{
 };
 use rkafka::coordinator::{Coordinator, CoordinatorSettings};
 use rkafka::log::config::LogConfig;
+use rkafka::log::manager::lock_log;
 use rkafka::log::manager::{LogManager, LogManagerConfig};
 use rkafka::net::{Connection, ConnectionSettings};
 use rkafka::protocol::error_code::ErrorCode;
@@ -523,6 +525,40 @@ fn admin_client_against_the_broker_handlers() {
         ErrorCode::UNKNOWN_TOPIC_OR_PARTITION
     );
 
+    // The config watcher (own session) applies changed overrides to hosted partitions' logs.
+    let tp = TopicPartition::new("orders", 0);
+    let hosted = c
+        .ctx
+        .replicas
+        .apply_leader_and_isr(
+            &tp,
+            ReplicaAssignment {
+                topic_id: a.uuid().unwrap(),
+                controller_epoch: 1,
+                leader: BrokerId(0),
+                leader_epoch: 0,
+                isr: vec![BrokerId(0)],
+                partition_epoch: 0,
+                replicas: vec![BrokerId(0)],
+                adding_replicas: vec![],
+                removing_replicas: vec![],
+                is_new: true,
+            },
+            LogConfig::default(),
+            0,
+            1,
+        )
+        .unwrap();
+    let watcher = rt
+        .block_on(config_watch::spawn(
+            c.ctx.clone(),
+            ClientConfig::new(c.connect.as_str()),
+        ))
+        .unwrap();
+    let retention = || lock_log(&hosted.log).config().retention_ms;
+    // No notification names orders yet (it was created with its overrides).
+    assert_eq!(retention(), LogConfig::default().retention_ms);
+
     // IncrementalAlterConfigs and AlterConfigs write the overrides and a change notification.
     let r = rt
         .block_on(admin.incremental_alter_configs(
@@ -559,6 +595,14 @@ fn admin_client_against_the_broker_handlers() {
         note,
         serde_json::json!({"version": 2, "entity_path": "topics/orders"})
     );
+    // retention.ms deleted: back to the broker's log.retention.hours=24; segment.ms set.
+    assert!(
+        common::wait_until(Duration::from_secs(10), || retention() == 86_400_000),
+        "{}",
+        retention()
+    );
+    assert_eq!(lock_log(&hosted.log).config().segment_ms, 100_000);
+    rt.block_on(watcher.shutdown());
     let bad = rt
         .block_on(admin.incremental_alter_configs(
             &ConfigResource::topic("orders"),

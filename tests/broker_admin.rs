@@ -66,28 +66,40 @@ async fn session(connect: &str) -> ZkClient {
 }
 
 impl Cluster {
+    /// On rkafka's coordinator (in-process).
     fn start(server_properties: &str) -> Cluster {
+        Self::start_on(server_properties, None)
+    }
+
+    /// On `zookeeper` (a ZooKeeper connect string), or on an in-process coordinator.
+    fn start_on(server_properties: &str, zookeeper: Option<String>) -> Cluster {
         let dir = tempfile::tempdir().unwrap();
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .unwrap();
-        let coordinator = rt
-            .block_on(Coordinator::start(CoordinatorSettings {
-                data_dir: dir.path().join("zk"),
-                client_addr: "127.0.0.1:0".parse().unwrap(),
-                tick_time_ms: 200,
-                min_session_timeout_ms: 1000,
-                max_session_timeout_ms: 30_000,
-                max_client_cnxns: 0,
-                four_letter_whitelist: vec!["*".into()],
-                ..CoordinatorSettings::default()
-            }))
-            .unwrap();
-        let connect = coordinator.local_addr().to_string();
-        // The coordinator lives as long as the runtime.
-        std::mem::forget(coordinator);
+        let connect = match zookeeper {
+            Some(connect) => connect,
+            None => {
+                let coordinator = rt
+                    .block_on(Coordinator::start(CoordinatorSettings {
+                        data_dir: dir.path().join("zk"),
+                        client_addr: "127.0.0.1:0".parse().unwrap(),
+                        tick_time_ms: 200,
+                        min_session_timeout_ms: 1000,
+                        max_session_timeout_ms: 30_000,
+                        max_client_cnxns: 0,
+                        four_letter_whitelist: vec!["*".into()],
+                        ..CoordinatorSettings::default()
+                    }))
+                    .unwrap();
+                let connect = coordinator.local_addr().to_string();
+                // The coordinator lives as long as the test process.
+                std::mem::forget(coordinator);
+                connect
+            }
+        };
         let logs_dir = dir.path().join("logs");
         std::fs::create_dir_all(&logs_dir).unwrap();
         let (logs, _) = LogManager::open(
@@ -784,4 +796,55 @@ fn kafkas_topic_command_against_the_rkafka_broker() {
     let out = kafka(&["--delete", "--topic", "k1"]);
     assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
     assert!(c.ctx.metadata.snapshot().topic("k1").is_none());
+}
+
+#[test]
+fn create_topics_on_a_real_zookeeper() {
+    let zk = common::real_zk::real_zk();
+    let c = Cluster::start_on(
+        "broker.id=0\nzookeeper.connect=x:1\n",
+        Some(zk.addr.to_string()),
+    );
+    let mut admin = c.admin();
+    let configs: BTreeMap<String, String> =
+        [("cleanup.policy".to_string(), "compact".to_string())].into();
+    let r =
+        c.rt.block_on(admin.create_topics(
+            vec![NewTopic {
+                name: "real-zk".into(),
+                partitions: Some(4),
+                replication_factor: Some(1),
+                configs: configs.clone(),
+                ..NewTopic::default()
+            }],
+            false,
+        ))
+        .unwrap();
+    assert_eq!(r, vec![("real-zk".to_string(), Ok(()))]);
+    assert_eq!(c.assignment("real-zk").partitions.len(), 4);
+    assert_eq!(c.overrides("real-zk"), configs);
+    // The same bytes `rkafka topics --zookeeper` writes on the same ensemble, ids aside.
+    let out = rkafka(&[
+        "topics",
+        "--zookeeper",
+        &c.connect,
+        "--create",
+        "--topic",
+        "real-zk-tool",
+        "--partitions",
+        "4",
+        "--replication-factor",
+        "1",
+        "--config",
+        "cleanup.policy=compact",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        without_id(&c.data(&path::topic("real-zk")).unwrap()),
+        without_id(&c.data(&path::topic("real-zk-tool")).unwrap())
+    );
+    assert_eq!(
+        c.data(&path::topic_config("real-zk")),
+        c.data(&path::topic_config("real-zk-tool"))
+    );
 }

@@ -23,13 +23,21 @@ _kafka__topics.sh() {
 
     case "${cmd}" in
         kafka__topics.sh)
-            opts="-h -V --zookeeper --create --list --describe --alter --delete --topic --partitions --replication-factor --replica-assignment --config --delete-config --if-exists --if-not-exists --under-replicated-partitions --unavailable-partitions --topics-with-overrides --exclude-internal --output --help --version"
+            opts="-h -V --zookeeper --bootstrap-server --command-config --create --list --describe --alter --delete --topic --partitions --replication-factor --replica-assignment --config --delete-config --if-exists --if-not-exists --under-replicated-partitions --unavailable-partitions --under-min-isr-partitions --at-min-isr-partitions --topics-with-overrides --exclude-internal --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --zookeeper)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bootstrap-server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

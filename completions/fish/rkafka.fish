@@ -58,6 +58,8 @@ json\t'One JSON object per command'"
 complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-shell" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-shell" -s V -l version -d 'Print version'
 complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l zookeeper -d 'REQUIRED: the connection string for the ZooKeeper connection in the form host:port. Multiple hosts can be given, separated by commas or spaces, with an optional chroot at the end (h1:2181,h2:2181/kafka)' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l bootstrap-server -d 'The Kafka server to connect to (host:port[,host:port...]); the tool then uses Kafka\'s admin protocol, as Kafka 4\'s TopicCommand does' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l command-config -d 'Property file containing configs to be passed to the admin client (with --bootstrap-server)' -r -F
 complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l topic -d 'The topic to create, alter, describe or delete. It also accepts a regular expression, except for --create option. Put topic name in double quotes and use the \'\\\' prefix to escape regular expression symbols; e.g. "test\\.topic"' -r
 complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l partitions -d 'The number of partitions for the topic being created or altered (WARNING: If partitions are increased for a topic that has a key, the partition logic or ordering of the messages will be affected)' -r
 complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l replication-factor -d 'The replication factor for each partition in the topic being created; with --alter, the target of a reassignment of every partition' -r
@@ -75,6 +77,8 @@ complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l if-exists -d 'I
 complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l if-not-exists -d 'If set when creating topics, the action will only execute if the topic does not already exist'
 complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l under-replicated-partitions -d 'If set when describing topics, only show under replicated partitions'
 complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l unavailable-partitions -d 'If set when describing topics, only show partitions whose leader is not available'
+complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l under-min-isr-partitions -d 'If set when describing topics, only show partitions whose isr count is less than the configured minimum'
+complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l at-min-isr-partitions -d 'If set when describing topics, only show partitions whose isr count is equal to the configured minimum'
 complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l topics-with-overrides -d 'If set when describing topics, only show topics that have overridden configs'
 complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l exclude-internal -d 'Exclude internal topics when running list or describe command. The internal topics will be listed by default'
 complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -s h -l help -d 'Print help (see more with \'--help\')'

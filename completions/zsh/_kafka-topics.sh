@@ -16,6 +16,8 @@ _kafka-topics.sh() {
     local context curcontext="$curcontext" state line
     _arguments "${_arguments_options[@]}" : \
 '--zookeeper=[REQUIRED\: the connection string for the ZooKeeper connection in the form host\:port. Multiple hosts can be given, separated by commas or spaces, with an optional chroot at the end (h1\:2181,h2\:2181/kafka)]:hosts:_default' \
+'--bootstrap-server=[The Kafka server to connect to (host\:port\[,host\:port...\]); the tool then uses Kafka'\''s admin protocol, as Kafka 4'\''s TopicCommand does]:server to connect to:_default' \
+'--command-config=[Property file containing configs to be passed to the admin client (with --bootstrap-server)]:command config property file:_files' \
 '--topic=[The topic to create, alter, describe or delete. It also accepts a regular expression, except for --create option. Put topic name in double quotes and use the '\''\\'\'' prefix to escape regular expression symbols; e.g. "test\\.topic"]:topic:_default' \
 '--partitions=[The number of partitions for the topic being created or altered (WARNING\: If partitions are increased for a topic that has a key, the partition logic or ordering of the messages will be affected)]:# of partitions:_default' \
 '--replication-factor=[The replication factor for each partition in the topic being created; with --alter, the target of a reassignment of every partition]:replication factor:_default' \
@@ -33,6 +35,8 @@ json\:"One JSON document"))' \
 '--if-not-exists[If set when creating topics, the action will only execute if the topic does not already exist]' \
 '--under-replicated-partitions[If set when describing topics, only show under replicated partitions]' \
 '--unavailable-partitions[If set when describing topics, only show partitions whose leader is not available]' \
+'--under-min-isr-partitions[If set when describing topics, only show partitions whose isr count is less than the configured minimum]' \
+'--at-min-isr-partitions[If set when describing topics, only show partitions whose isr count is equal to the configured minimum]' \
 '--topics-with-overrides[If set when describing topics, only show topics that have overridden configs]' \
 '--exclude-internal[Exclude internal topics when running list or describe command. The internal topics will be listed by default]' \
 '-h[Print help (see more with '\''--help'\'')]' \

@@ -29,6 +29,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::broker::config_watch::{self, ConfigWatchHandle};
 use crate::broker::controller::{self, ControllerConfig, ControllerHandle};
 use crate::broker::handlers::BrokerContext;
 use crate::broker::metadata::BrokerEndpoint;
@@ -403,6 +404,7 @@ pub struct RunningBroker {
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     controller: ControllerHandle,
+    config_watch: Option<ConfigWatchHandle>,
     started_in: Duration,
 }
 
@@ -441,6 +443,9 @@ impl RunningBroker {
         // Resign before the logs close, as Kafka's shutdown stops its controller early: another
         // broker takes over while this one's registration still exists.
         self.controller.shutdown().await;
+        if let Some(watch) = self.config_watch {
+            watch.shutdown().await;
+        }
         for t in self.tasks {
             if let Err(e) = t.await {
                 tracing::warn!("[KafkaServer id={id}] background task ended abnormally: {e}");
@@ -620,6 +625,22 @@ async fn start_with_session(
         settings.client_config(&settings.zk_connect),
         broker_id,
     ));
+    // Topic config changes (kafka-configs, topics --alter --config) reach the open logs through
+    // the change notifications; without the watcher they would apply only after a restart.
+    let config_watch = match config_watch::spawn(
+        ctx.clone(),
+        settings.client_config(&settings.zk_connect),
+    )
+    .await
+    {
+        Ok(handle) => Some(handle),
+        Err(e) => {
+            tracing::warn!(
+                "[KafkaServer id={broker_id}] topic config changes will apply only after a restart: watcher could not start: {e}"
+            );
+            None
+        }
+    };
 
     let (stop, _) = watch::channel(false);
     let tasks = vec![
@@ -658,6 +679,7 @@ async fn start_with_session(
         stop,
         tasks,
         controller,
+        config_watch,
         started_in,
     })
 }

@@ -42,6 +42,8 @@ reassignment to /admin/reassign_partitions that keeps every partition's current 
 and adds replicas on other live brokers; it is done when the controller has applied it and \
 the new replicas have caught up (see --describe).
 
+With --bootstrap-server it works as Kafka 4's TopicCommand does, over Kafka's admin protocol (CreateTopics, DeleteTopics, CreatePartitions, DescribeConfigs, IncrementalAlterConfigs), against rkafka's brokers and Kafka's alike; --command-config names a client properties file. There --alter also takes --config and --delete-config (which Kafka 4's tool refuses), applied with IncrementalAlterConfigs, or AlterConfigs on brokers older than Kafka 2.3.
+
 Output is Kafka's text; --output json prints the same data as one JSON document.";
 
 /// The flags of `topics`, as Kafka's TopicCommand names them.

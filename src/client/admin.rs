@@ -529,19 +529,22 @@ impl Admin {
             BTreeMap::new();
         for (id, batch) in by_target {
             let (version, response) = self
-                .send_to(id, ApiKey::DescribeConfigs, |_| DescribeConfigsRequest {
-                    resources: batch
-                        .iter()
-                        .map(|r| DescribeConfigsResource {
-                            resource_type: r.kind.code(),
-                            resource_name: r.name.clone(),
-                            configuration_keys: None,
-                            ..DescribeConfigsResource::default()
-                        })
-                        .collect(),
-                    include_synonyms,
-                    include_documentation: false,
-                    ..DescribeConfigsRequest::default()
+                .send_to(id, ApiKey::DescribeConfigs, |version| {
+                    DescribeConfigsRequest {
+                        resources: batch
+                            .iter()
+                            .map(|r| DescribeConfigsResource {
+                                resource_type: r.kind.code(),
+                                resource_name: r.name.clone(),
+                                configuration_keys: None,
+                                ..DescribeConfigsResource::default()
+                            })
+                            .collect(),
+                        // v0 cannot carry the flag (and has no synonyms).
+                        include_synonyms: include_synonyms && version >= 1,
+                        include_documentation: false,
+                        ..DescribeConfigsRequest::default()
+                    }
                 })
                 .await?;
             let Response::DescribeConfigs(body) = response else {
@@ -901,6 +904,10 @@ impl Admin {
                 let mut r = super::metadata::request(version, Some(names));
                 if version == 0 && names.is_empty() {
                     r.topics = Some(Vec::<MetadataRequestTopic>::new());
+                }
+                // Before v4 the flag is not sent (and brokers always auto-create).
+                if version < 4 {
+                    r.allow_auto_topic_creation = true;
                 }
                 MetadataRequest { ..r }
             })

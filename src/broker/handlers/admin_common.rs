@@ -13,9 +13,10 @@ use crate::types::BrokerId;
 /// How often a handler waiting for metadata looks again.
 const POLL: Duration = Duration::from_millis(20);
 
-/// This broker's id (`broker.id`).
+/// This broker's id: the replica manager's, which holds a generated id too (`broker.id=-1`
+/// in the file leaves the configured value useless).
 pub fn broker_id(ctx: &BrokerContext) -> BrokerId {
-    BrokerId(ctx.config.get_int("broker.id").unwrap_or(-1))
+    ctx.replicas.broker_id()
 }
 
 /// Whether the metadata names this broker as the controller (Kafka's ZooKeeper-mode check

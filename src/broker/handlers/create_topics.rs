@@ -120,6 +120,35 @@ pub async fn handle(
     }
 }
 
+/// Metadata's auto-creation of `topic` (auto.create.topics.enable): the broker's
+/// num.partitions and default.replication.factor, written like CreateTopics (any broker may
+/// do it in ZooKeeper mode). Returns the topic-level code the Metadata answer carries:
+/// LEADER_NOT_AVAILABLE once the topic exists (the controller has yet to elect leaders),
+/// else why it could not be created (INVALID_TOPIC_EXCEPTION, INVALID_REPLICATION_FACTOR, ...).
+pub async fn auto_create(ctx: &BrokerContext, topic: &str) -> ErrorCode {
+    let Some(zk) = ctx.zk.current() else {
+        return ErrorCode::UNKNOWN_TOPIC_OR_PARTITION;
+    };
+    let request = CreatableTopic {
+        name: topic.to_string(),
+        num_partitions: -1,
+        replication_factor: -1,
+        ..CreatableTopic::default()
+    };
+    let planned = match plan(ctx, &request) {
+        Ok(p) => p,
+        Err(r) if r.code == ErrorCode::TOPIC_ALREADY_EXISTS => {
+            return ErrorCode::LEADER_NOT_AVAILABLE;
+        }
+        Err(r) => return r.code,
+    };
+    match write(&zk, topic, &planned).await {
+        Ok(_) => ErrorCode::LEADER_NOT_AVAILABLE,
+        Err(r) if r.code == ErrorCode::TOPIC_ALREADY_EXISTS => ErrorCode::LEADER_NOT_AVAILABLE,
+        Err(r) => r.code,
+    }
+}
+
 /// Kafka's checks of one topic, in Kafka's order, and its placement.
 fn plan(ctx: &BrokerContext, t: &CreatableTopic) -> Result<Planned, Refusal> {
     let image = ctx.metadata.snapshot();
@@ -155,11 +184,9 @@ fn plan(ctx: &BrokerContext, t: &CreatableTopic) -> Result<Planned, Refusal> {
             t.num_partitions
         };
         let rf = if t.replication_factor == -1 {
-            i32::from(
-                ctx.config
-                    .get_short("default.replication.factor")
-                    .unwrap_or(1),
-            )
+            ctx.config
+                .get_int("default.replication.factor")
+                .unwrap_or(1)
         } else {
             i32::from(t.replication_factor)
         };

@@ -78,7 +78,15 @@ pub async fn handle(
             ..DescribeConfigsResult::default()
         };
         match outcome {
-            Ok(configs) => result.configs = configs,
+            Ok(mut configs) => {
+                // v0 has only is_default; later versions carry the source instead.
+                if version >= 1 {
+                    for c in &mut configs {
+                        c.is_default = false;
+                    }
+                }
+                result.configs = configs;
+            }
             Err(e) => {
                 result.error_code = e.code.0;
                 result.error_message = e.message;
@@ -221,4 +229,39 @@ fn broker_configs(
         out.push(e);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::codec::ChainWriter;
+
+    #[test]
+    fn broker_resources_encode_in_every_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = BrokerContext::new(
+            crate::broker::replica::tests::broker_config(&[]),
+            crate::broker::replica::tests::manager(dir.path()),
+        );
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        for version in VERSIONS.0..=VERSIONS.1 {
+            let req = DescribeConfigsRequest {
+                resources: vec![DescribeConfigsResource {
+                    resource_type: BROKER_RESOURCE,
+                    resource_name: String::new(),
+                    configuration_keys: None,
+                    ..DescribeConfigsResource::default()
+                }],
+                include_synonyms: true,
+                ..DescribeConfigsRequest::default()
+            };
+            let resp = rt.block_on(handle(&ctx, &req, version));
+            assert_eq!(resp.results[0].error_code, 0);
+            assert!(!resp.results[0].configs.is_empty());
+            let mut w = ChainWriter::with_capacity(64);
+            resp.encode(&mut w, version).unwrap();
+        }
+    }
 }

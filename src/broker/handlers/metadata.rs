@@ -4,8 +4,11 @@
 //!
 //! Topic selection follows Kafka per version: v0 has no null array, so an empty list means all
 //! topics; from v1 null means all and an empty list none. From v10 a topic may be named by id
-//! instead. Unknown topics get UNKNOWN_TOPIC_OR_PARTITION (unknown ids UNKNOWN_TOPIC_ID); auto
-//! creation does not exist yet, so `allow_auto_topic_creation` is ignored. Authorized-operation
+//! instead. Unknown topics get UNKNOWN_TOPIC_OR_PARTITION (unknown ids UNKNOWN_TOPIC_ID), or,
+//! with [`handle_with_auto_create`], are created when `auto.create.topics.enable` and the
+//! request's `allow_auto_topic_creation` (always true before v4) allow it, and answered
+//! LEADER_NOT_AVAILABLE as Kafka does. Internal topics are not auto-created here (their
+//! coordinators create them). Authorized-operation
 //! fields stay at Kafka's "not provided" default (i32::MIN): there is no authorizer.
 
 use std::collections::HashSet;
@@ -54,6 +57,35 @@ fn selection(req: &MetadataRequest, version: i16) -> Selection<'_> {
         .filter(|r| seen.insert(*r))
         .collect();
     Selection::Some(refs)
+}
+
+/// Answers `req` from the broker's metadata, auto-creating unknown named topics when allowed.
+pub async fn handle_with_auto_create(
+    ctx: &super::BrokerContext,
+    req: &MetadataRequest,
+    version: i16,
+) -> MetadataResponse {
+    let mut response = handle(req, version, &ctx.metadata.snapshot());
+    let allowed = (version < 4 || req.allow_auto_topic_creation)
+        && ctx
+            .config
+            .get_bool("auto.create.topics.enable")
+            .unwrap_or(true);
+    if !allowed {
+        return response;
+    }
+    for t in &mut response.topics {
+        let Some(name) = t.name.clone() else {
+            continue;
+        };
+        if t.error_code == ErrorCode::UNKNOWN_TOPIC_OR_PARTITION.0
+            && !name.is_empty()
+            && !crate::broker::metadata::is_internal_topic(&name)
+        {
+            t.error_code = super::create_topics::auto_create(ctx, &name).await.0;
+        }
+    }
+    response
 }
 
 /// Answers `req`, decoded in `version`, from `image`.

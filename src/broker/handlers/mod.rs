@@ -253,9 +253,9 @@ async fn dispatch(
     let r = |resp: Response| Ok(Reply::Response(resp));
     match request {
         Request::ApiVersions(req) => r(api_versions::handle(&req, version, SERVED).into()),
-        Request::Metadata(req) => {
-            r(metadata::handle(&req, version, &ctx.metadata.snapshot()).into())
-        }
+        Request::Metadata(req) => r(metadata::handle_with_auto_create(ctx, &req, version)
+            .await
+            .into()),
         Request::Produce(req) => match produce::handle(ctx, req, version).await {
             Ok(Some(resp)) => r(resp.into()),
             Ok(None) => Ok(Reply::Nothing),
@@ -370,6 +370,144 @@ mod tests {
                 let req = MetadataRequest::default();
                 let resp = answer(frame(v, &req), ApiKey::Metadata, v).await;
                 assert!(matches!(resp, Response::Metadata(_)), "v{v}");
+            }
+        });
+    }
+
+    #[test]
+    fn admin_apis_answer_every_served_version() {
+        use crate::protocol::messages::{
+            AlterConfigsRequest, CreatePartitionsRequest, CreateTopicsRequest, DeleteTopicsRequest,
+            DescribeClusterRequest, DescribeConfigsRequest, IncrementalAlterConfigsRequest,
+        };
+        use crate::protocol::messages::{
+            alter_configs_request as ac, create_partitions_request as cp,
+            create_topics_request as ct, delete_topics_request as dt,
+            describe_configs_request as dc, incremental_alter_configs_request as iac,
+        };
+        block_on(async {
+            // One entry each; this context has no coordinator session and is not the
+            // controller, so the answers are refusals, which must encode in every version.
+            for v in create_topics::VERSIONS.0..=create_topics::VERSIONS.1 {
+                let req = CreateTopicsRequest {
+                    topics: vec![ct::CreatableTopic {
+                        name: "t".into(),
+                        num_partitions: 1,
+                        replication_factor: 1,
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                };
+                let Response::CreateTopics(r) =
+                    answer(frame(v, &req), ApiKey::CreateTopics, v).await
+                else {
+                    panic!()
+                };
+                assert_eq!(r.topics[0].error_code, 41, "NOT_CONTROLLER, v{v}");
+            }
+            for v in delete_topics::VERSIONS.0..=delete_topics::VERSIONS.1 {
+                let req = if v >= 6 {
+                    DeleteTopicsRequest {
+                        topics: vec![dt::DeleteTopicState {
+                            name: Some("t".into()),
+                            ..Default::default()
+                        }],
+                        ..Default::default()
+                    }
+                } else {
+                    DeleteTopicsRequest {
+                        topic_names: vec!["t".into()],
+                        ..Default::default()
+                    }
+                };
+                let Response::DeleteTopics(r) =
+                    answer(frame(v, &req), ApiKey::DeleteTopics, v).await
+                else {
+                    panic!()
+                };
+                assert_eq!(r.responses[0].error_code, 41, "v{v}");
+            }
+            for v in create_partitions::VERSIONS.0..=create_partitions::VERSIONS.1 {
+                let req = CreatePartitionsRequest {
+                    topics: vec![cp::CreatePartitionsTopic {
+                        name: "t".into(),
+                        count: 2,
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                };
+                let Response::CreatePartitions(r) =
+                    answer(frame(v, &req), ApiKey::CreatePartitions, v).await
+                else {
+                    panic!()
+                };
+                assert_eq!(r.results[0].error_code, 41, "v{v}");
+            }
+            for v in describe_configs::VERSIONS.0..=describe_configs::VERSIONS.1 {
+                let req = DescribeConfigsRequest {
+                    resources: vec![dc::DescribeConfigsResource {
+                        resource_type: describe_configs::BROKER_RESOURCE,
+                        resource_name: String::new(),
+                        configuration_keys: Some(vec!["num.partitions".into()]),
+                        ..Default::default()
+                    }],
+                    include_synonyms: v >= 1,
+                    ..Default::default()
+                };
+                let Response::DescribeConfigs(r) =
+                    answer(frame(v, &req), ApiKey::DescribeConfigs, v).await
+                else {
+                    panic!()
+                };
+                assert_eq!(r.results[0].configs.len(), 1, "v{v}");
+                assert_eq!(r.results[0].configs[0].value.as_deref(), Some("1"));
+            }
+            for v in alter_configs::VERSIONS.0..=alter_configs::VERSIONS.1 {
+                let req = AlterConfigsRequest {
+                    resources: vec![ac::AlterConfigsResource {
+                        resource_type: describe_configs::TOPIC_RESOURCE,
+                        resource_name: "t".into(),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                };
+                let Response::AlterConfigs(r) =
+                    answer(frame(v, &req), ApiKey::AlterConfigs, v).await
+                else {
+                    panic!()
+                };
+                assert_eq!(
+                    r.responses[0].error_code, 3,
+                    "UNKNOWN_TOPIC_OR_PARTITION, v{v}"
+                );
+            }
+            for v in incremental_alter_configs::VERSIONS.0..=incremental_alter_configs::VERSIONS.1 {
+                let req = IncrementalAlterConfigsRequest {
+                    resources: vec![iac::AlterConfigsResource {
+                        resource_type: describe_configs::TOPIC_RESOURCE,
+                        resource_name: "t".into(),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                };
+                let Response::IncrementalAlterConfigs(r) =
+                    answer(frame(v, &req), ApiKey::IncrementalAlterConfigs, v).await
+                else {
+                    panic!()
+                };
+                assert_eq!(r.responses[0].error_code, 3, "v{v}");
+            }
+            for v in describe_cluster::VERSIONS.0..=describe_cluster::VERSIONS.1 {
+                let req = DescribeClusterRequest {
+                    endpoint_type: 1,
+                    ..Default::default()
+                };
+                let Response::DescribeCluster(r) =
+                    answer(frame(v, &req), ApiKey::DescribeCluster, v).await
+                else {
+                    panic!()
+                };
+                assert_eq!(r.error_code, 0, "v{v}");
             }
         });
     }

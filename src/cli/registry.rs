@@ -1,7 +1,10 @@
 //! The tools this build ships. A tool is listed here only once it works; `rkafka --help`,
 //! completions, man pages and `bin/` wrappers are all derived from this list.
 
-use super::{Tool, broker_api_versions, dump_log, topics, zookeeper_server, zookeeper_shell};
+use super::{
+    Tool, broker_api_versions, console_producer, dump_log, producer_perf_test, topics,
+    zookeeper_server, zookeeper_shell,
+};
 
 /// Every implemented tool, in the order `rkafka --help` lists them: the operator's workflow
 /// (coordinator, topics, ...), diagnostics last.
@@ -39,6 +42,24 @@ pub static TOOLS: &[Tool] = &[
         command: topics::command,
         run: topics::run,
         host_list_options: &["zookeeper"],
+        renamed_options: &[],
+        server: false,
+    },
+    Tool {
+        name: "console-producer",
+        script: "kafka-console-producer.sh",
+        command: console_producer::command,
+        run: console_producer::run,
+        host_list_options: &["bootstrap-server", "broker-list"],
+        renamed_options: &[],
+        server: false,
+    },
+    Tool {
+        name: "producer-perf-test",
+        script: "kafka-producer-perf-test.sh",
+        command: producer_perf_test::command,
+        run: producer_perf_test::run,
+        host_list_options: &[],
         renamed_options: &[],
         server: false,
     },

@@ -154,9 +154,9 @@ fn console_producer_interop_with_kafka_4() {
             "5",
             "--timeout-ms",
             "30000",
-            "--property",
+            "--formatter-property",
             "print.key=true",
-            "--property",
+            "--formatter-property",
             "print.headers=true",
         ],
         b"",
@@ -166,7 +166,7 @@ fn console_producer_interop_with_kafka_4() {
         "h1:v1,h2:v2\tk1\tfirst line\n\
          h3:x\tk2\tsecond\twith tab\n\
          NO_HEADERS\tk3\tno headers\n\
-         h4:NULL\tnull\tnull key\n\
+         h4:null\tnull\tnull key\n\
          h5:y\tk5\t\n",
         "{}",
         stderr(&consumed)

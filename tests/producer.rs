@@ -437,6 +437,8 @@ fn failures_unknown_topic_unreachable_broker_and_restart() {
             "stream",
             &[
                 "--sync",
+                "--timeout",
+                "0",
                 "--message-send-max-retries",
                 "2147483647",
                 "--request-timeout-ms",
@@ -460,9 +462,12 @@ fn failures_unknown_topic_unreachable_broker_and_restart() {
         }
     });
     std::thread::sleep(Duration::from_millis(1500));
+    let t = Instant::now();
     broker.restart();
+    eprintln!("restart took {:?}", t.elapsed());
     writer.join().unwrap();
     let out = child.wait_with_output().unwrap();
+    eprintln!("producer done {:?} after the restart began", t.elapsed());
     assert!(out.status.success(), "{}", stderr(&out));
     let got = kcat_read(b, "stream", "%s\n");
     let mut lines: Vec<&str> = got.lines().collect();

@@ -111,7 +111,6 @@ pub fn command() -> clap::Command {
 /// set it.
 const FLAG_KEYS: &[(&str, &str)] = &[
     ("request-required-acks", "acks"),
-    ("compression-codec", "compression.type"),
     ("timeout", "linger.ms"),
     ("batch-size", "batch.size"),
     ("message-send-max-retries", "retries"),
@@ -145,6 +144,10 @@ pub fn producer_settings(m: &ArgMatches) -> Result<ProducerSettings, Error> {
         && let Some(v) = m.get_one::<String>("max-partition-memory-bytes")
     {
         from_flags.push(("batch.size".to_string(), v.clone()));
+    }
+    // Kafka sets compression.type from the flag unconditionally (none when absent).
+    if let Some(codec) = m.get_one::<String>("compression-codec") {
+        from_flags.push(("compression.type".to_string(), codec.clone()));
     }
     if !given("client.id") {
         from_flags.push(("client.id".to_string(), "console-producer".to_string()));

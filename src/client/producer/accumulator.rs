@@ -197,8 +197,10 @@ impl<T> Accumulator<T> {
             .collect()
     }
 
-    /// The earliest instant a waiting batch becomes sendable by time alone.
-    pub fn next_deadline(&self) -> Option<Instant> {
+    /// The earliest instant after `now` at which a waiting batch becomes sendable by time
+    /// alone. Batches already due are left out: what holds them back (requests in flight,
+    /// a leader to find) ends with an event of its own, and waking for them would spin.
+    pub fn next_deadline(&self, now: Instant) -> Option<Instant> {
         self.queues
             .values()
             .filter_map(|q| {
@@ -209,6 +211,7 @@ impl<T> Accumulator<T> {
                     Some(first.created + self.linger)
                 }
             })
+            .filter(|&t| t > now)
             .min()
     }
 
@@ -342,7 +345,8 @@ mod tests {
         acc.append(&tp(0), rec(2, &v), t0).unwrap();
         assert!(acc.ready(t0, false).is_empty(), "neither full nor lingered");
         assert_eq!(acc.ready(t0, true), vec![tp(0)], "flush sends at once");
-        assert_eq!(acc.next_deadline(), Some(t0 + Duration::from_millis(10)));
+        assert_eq!(acc.next_deadline(t0), Some(t0 + Duration::from_millis(10)));
+        assert_eq!(acc.next_deadline(t0 + Duration::from_millis(10)), None);
         assert_eq!(
             acc.ready(t0 + Duration::from_millis(10), false),
             vec![tp(0)]

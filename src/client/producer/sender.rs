@@ -199,7 +199,8 @@ impl Engine {
     }
 
     fn next_wakeup(&self) -> Option<Instant> {
-        let mut t = self.acc.next_deadline();
+        let now = Instant::now();
+        let mut t = self.acc.next_deadline(now);
         let retry = self
             .last_metadata
             .map(|l| l + self.settings.client.retry_backoff);
@@ -907,3 +908,6 @@ enum Event {
     Job(Option<Job>),
     Reply(Result<(crate::net::InFlight, Response), crate::net::NetError>),
 }
+
+#[cfg(test)]
+mod tests;

@@ -132,13 +132,11 @@ pub fn normalize(args: &[OsString], cmd: &clap::Command, tool: &Tool) -> Normali
             None => format!("--{name}").into(),
         });
         // Further values of a multi-value option become repeated `--name=value`s.
-        while multiple && had_value {
-            let Some(next) = iter.peek().and_then(|n| n.to_str()) else {
-                break;
-            };
-            if as_option(next).is_some() {
-                break;
-            }
+        while multiple
+            && had_value
+            && let Some(next) = iter.peek().and_then(|n| n.to_str())
+            && as_option(next).is_none()
+        {
             out.args.push(format!("--{name}={next}").into());
             iter.next();
         }

@@ -366,6 +366,23 @@ c.close()
         ],
     );
     assert!(summary, "summary line: {text}");
+    let windows: Vec<&str> = text.lines().filter(|l| *l != last).collect();
+    for w in &windows {
+        let ok = w.split_once(" records sent, ").is_some_and(|(n, rest)| {
+            n.chars().all(|c| c.is_ascii_digit())
+                && regex_lite(
+                    &format!("X{rest}"),
+                    &[
+                        "X",
+                        " records/sec (",
+                        " MB/sec), ",
+                        " ms avg latency, ",
+                        " ms max latency.",
+                    ],
+                )
+        });
+        assert!(ok, "window line in Kafka's format: {w}");
+    }
     let topic_count = kcat_read(b, "perf", "%o\n").lines().count();
     assert_eq!(topic_count, 3000);
 }

@@ -421,7 +421,8 @@ fn failures_unknown_topic_unreachable_broker_and_restart() {
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     assert!(started.elapsed() < Duration::from_secs(20));
     assert!(
-        stderr(&out).contains("Topic t not present in metadata after 2000 ms"),
+        stderr(&out).contains("Topic t not present in metadata after 2000 ms")
+            && stderr(&out).contains(&format!("cannot connect to broker {addr}")),
         "{}",
         stderr(&out)
     );

@@ -45,6 +45,24 @@ pub fn file_pairs(path: &std::path::Path) -> Result<Vec<(String, String)>, Error
         .collect())
 }
 
+/// Warns about producer keys rkafka's producer does not know (Kafka: "supplied but isn't a
+/// known config"); the last value of a repeated key is the one checked.
+pub fn warn_unknown_keys(pairs: &[(String, String)]) {
+    let mut last: BTreeMap<&str, &str> = BTreeMap::new();
+    for (k, v) in pairs {
+        last.insert(k.as_str(), v.as_str());
+    }
+    let text = crate::config::properties::to_text(last);
+    if let Ok(props) = crate::config::Properties::parse(&text, "producer properties")
+        && let Ok((_, warnings)) =
+            crate::config::resolve(&crate::config::client::PRODUCER, &props, &[])
+    {
+        for w in warnings {
+            tracing::warn!("{w}");
+        }
+    }
+}
+
 fn flag(name: &'static str, value_name: &'static str, help: &'static str) -> Arg {
     Arg::new(name).long(name).value_name(value_name).help(help)
 }
@@ -157,6 +175,7 @@ pub fn producer_settings(m: &ArgMatches) -> Result<ProducerSettings, Error> {
         .get_one::<String>("bootstrap-server")
         .ok_or_else(|| Error::Usage("--bootstrap-server is required".into()))?;
     pairs.push(("bootstrap.servers".to_string(), servers.clone()));
+    warn_unknown_keys(&pairs);
     let mut settings = ProducerSettings::default();
     settings
         .apply(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))

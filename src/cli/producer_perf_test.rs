@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use clap::{Arg, ArgAction, ArgGroup, ArgMatches};
 
-use super::console_producer::{file_pairs, parse_pairs};
+use super::console_producer::{file_pairs, parse_pairs, warn_unknown_keys};
 use crate::client::producer::{Producer, ProducerRecord, ProducerSettings};
 use crate::error::Error;
 
@@ -211,6 +211,7 @@ fn settings(m: &ArgMatches) -> Result<ProducerSettings, Error> {
     if !pairs.iter().any(|(k, _)| k == "client.id") {
         pairs.push(("client.id".into(), "perf-producer-client".into()));
     }
+    warn_unknown_keys(&pairs);
     let mut s = ProducerSettings::default();
     s.apply(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .map_err(|e| Error::Usage(e.to_string()))?;

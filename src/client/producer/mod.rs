@@ -82,8 +82,14 @@ pub enum ProduceError {
         max: usize,
         key: &'static str,
     },
-    #[error("Topic {topic} not present in metadata after {ms} ms.")]
-    TopicNotInMetadata { topic: String, ms: u128 },
+    /// Kafka's message, then what the last metadata attempt ran into (an unreachable
+    /// broker, say), when anything.
+    #[error("Topic {topic} not present in metadata after {ms} ms.{}", .cause.as_ref().map(|c| format!(" Last metadata error: {c}")).unwrap_or_default())]
+    TopicNotInMetadata {
+        topic: String,
+        ms: u128,
+        cause: Option<String>,
+    },
     #[error("partition {partition} of topic {topic} does not exist (the topic has {count})")]
     NoSuchPartition {
         topic: String,

@@ -102,6 +102,8 @@ pub struct Engine {
     close: Option<oneshot::Sender<()>>,
     metadata_due: bool,
     last_metadata: Option<Instant>,
+    /// Why the last metadata refresh failed, if it did.
+    metadata_error: Option<String>,
     /// A fatal error (producer id refused ...): every record fails with it.
     fatal: Option<ProduceError>,
 }
@@ -151,6 +153,7 @@ impl Engine {
             close: None,
             metadata_due: false,
             last_metadata: None,
+            metadata_error: None,
             fatal: None,
         }
     }
@@ -295,6 +298,7 @@ impl Engine {
                 let _ = p.reply.send(Err(ProduceError::TopicNotInMetadata {
                     topic: p.record.topic.clone(),
                     ms: self.settings.max_block.as_millis(),
+                    cause: self.metadata_error.clone(),
                 }));
             } else {
                 self.waiting.push_back(p);
@@ -360,10 +364,12 @@ impl Engine {
         match self.client.topic_metadata(&wanted, true).await {
             Ok(m) => {
                 self.metadata_due = false;
+                self.metadata_error = None;
                 self.apply_metadata(&m);
             }
             Err(e) => {
                 tracing::debug!("metadata refresh failed: {e}");
+                self.metadata_error = Some(e.to_string());
                 self.metadata_due = true;
             }
         }

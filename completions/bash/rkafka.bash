@@ -19,17 +19,14 @@ _rkafka() {
             rkafka,broker-api-versions)
                 cmd="rkafka__subcmd__broker__subcmd__api__subcmd__versions"
                 ;;
+            rkafka,console-producer)
+                cmd="rkafka__subcmd__console__subcmd__producer"
+                ;;
             rkafka,dump-log)
                 cmd="rkafka__subcmd__dump__subcmd__log"
                 ;;
-            rkafka,server-start)
-                cmd="rkafka__subcmd__server__subcmd__start"
-                ;;
-            rkafka,server-stop)
-                cmd="rkafka__subcmd__server__subcmd__stop"
-                ;;
-            rkafka,standalone)
-                cmd="rkafka__subcmd__standalone"
+            rkafka,producer-perf-test)
+                cmd="rkafka__subcmd__producer__subcmd__perf__subcmd__test"
                 ;;
             rkafka,topics)
                 cmd="rkafka__subcmd__topics"
@@ -50,7 +47,7 @@ _rkafka() {
 
     case "${cmd}" in
         rkafka)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics console-producer producer-perf-test broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -64,7 +61,21 @@ _rkafka() {
             return 0
             ;;
         broker__subcmd__api__subcmd__versions)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics console-producer producer-perf-test broker-api-versions dump-log"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        console__subcmd__producer)
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics console-producer producer-perf-test broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -78,7 +89,7 @@ _rkafka() {
             return 0
             ;;
         dump__subcmd__log)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics console-producer producer-perf-test broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -91,36 +102,8 @@ _rkafka() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        server__subcmd__start)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics broker-api-versions dump-log"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        server__subcmd__stop)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics broker-api-versions dump-log"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        standalone)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics broker-api-versions dump-log"
+        producer__subcmd__perf__subcmd__test)
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics console-producer producer-perf-test broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -134,7 +117,7 @@ _rkafka() {
             return 0
             ;;
         topics)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics console-producer producer-perf-test broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -148,7 +131,7 @@ _rkafka() {
             return 0
             ;;
         zookeeper__subcmd__server__subcmd__start)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics console-producer producer-perf-test broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -162,7 +145,7 @@ _rkafka() {
             return 0
             ;;
         zookeeper__subcmd__server__subcmd__stop)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics console-producer producer-perf-test broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -176,7 +159,7 @@ _rkafka() {
             return 0
             ;;
         zookeeper__subcmd__shell)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics console-producer producer-perf-test broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

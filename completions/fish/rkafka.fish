@@ -33,6 +33,8 @@ complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "server-stop" -d 'Stop
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "standalone" -d 'Run a one-process development cluster: a coordinator and one broker'
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "zookeeper-shell" -d 'Run ZooKeeper shell (zkCli) commands against a ZooKeeper ensemble [zookeeper-shell.sh]'
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "topics" -d 'Create, delete, describe, or change a topic [kafka-topics.sh]'
+complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "console-producer" -d 'Read lines from standard input and publish them to a Kafka topic [kafka-console-producer.sh]'
+complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "producer-perf-test" -d 'Measure producer throughput and latency [kafka-producer-perf-test.sh]'
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "broker-api-versions" -d 'Print the API versions each broker of a cluster supports [kafka-broker-api-versions.sh]'
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "dump-log" -d 'Print the contents of log segments and their indexes [kafka-dump-log.sh]'
 complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-server-start" -l override -d 'Set a key over the file\'s value (repeatable), e.g. --override clientPort=2182' -r
@@ -83,6 +85,40 @@ complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l topics-with-ove
 complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -l exclude-internal -d 'Exclude internal topics when running list or describe command. The internal topics will be listed by default'
 complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rkafka -n "__fish_rkafka_using_subcommand topics" -s V -l version -d 'Print version'
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-producer" -l bootstrap-server -d 'REQUIRED: the server(s) to connect to' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-producer" -l topic -d 'REQUIRED: the topic to produce messages to' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-producer" -l property -d 'Reader property: parse.key, key.separator, parse.headers, headers.delimiter, headers.separator, headers.key.separator, null.marker, ignore.error' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-producer" -l reader-config -d 'Reader properties file; --property takes precedence' -r -F
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-producer" -l producer-property -d 'Producer config property' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-producer" -l producer.config -d 'Producer config properties file; --producer-property takes precedence' -r -F
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-producer" -l request-required-acks -d 'The acks of the producer requests (acks)' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-producer" -l compression-codec -d 'none, gzip, snappy, lz4 or zstd; gzip when given without a value (compression.type)' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-producer" -l batch-size -d 'Bytes per partition batch (batch.size)' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-producer" -l timeout -d 'Maximum time a message waits for a batch to fill (linger.ms)' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-producer" -l message-send-max-retries -d 'Retries before a message is dropped (retries)' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-producer" -l retry-backoff-ms -d 'Pause before a retry (retry.backoff.ms)' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-producer" -l max-block-ms -d 'Maximum time a send blocks (max.block.ms)' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-producer" -l request-timeout-ms -d 'Ack timeout of the produce requests (request.timeout.ms)' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-producer" -l max-memory-bytes -d 'Memory for records waiting to be sent (buffer.memory)' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-producer" -l max-partition-memory-bytes -d '(Deprecated) batch.size; replaces --batch-size when given' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-producer" -l metadata-expiry-ms -d 'Metadata refresh period (metadata.max.age.ms)' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-producer" -l line-reader -d 'Only Kafka\'s default reader is built in' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-producer" -l sync -d 'Send each message synchronously, one at a time as it arrives'
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-producer" -s h -l help -d 'Print help'
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-producer" -s V -l version -d 'Print version'
+complete -c rkafka -n "__fish_rkafka_using_subcommand producer-perf-test" -l bootstrap-server -d 'The server(s) to connect to; takes precedence over bootstrap.servers in the properties' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand producer-perf-test" -l topic -d 'Produce records to this topic' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand producer-perf-test" -l num-records -d 'Number of records to produce' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand producer-perf-test" -l payload-delimiter -d 'Delimiter of the payloads in --payload-file' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand producer-perf-test" -l throughput -d 'Throttle to approximately this many records/s; -1 disables throttling' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand producer-perf-test" -l producer-props -d 'Producer properties; they take precedence over --producer.config' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand producer-perf-test" -l producer.config -d 'Producer config properties file' -r -F
+complete -c rkafka -n "__fish_rkafka_using_subcommand producer-perf-test" -l reporting-interval -d 'Interval of the progress lines, in ms' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand producer-perf-test" -l record-size -d 'Record size in bytes' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand producer-perf-test" -l payload-file -d 'File of UTF-8 payloads, one picked at random per record' -r -F
+complete -c rkafka -n "__fish_rkafka_using_subcommand producer-perf-test" -l payload-monotonic -d 'Payload is a monotonically increasing integer'
+complete -c rkafka -n "__fish_rkafka_using_subcommand producer-perf-test" -s h -l help -d 'Print help'
+complete -c rkafka -n "__fish_rkafka_using_subcommand producer-perf-test" -s V -l version -d 'Print version'
 complete -c rkafka -n "__fish_rkafka_using_subcommand broker-api-versions" -l bootstrap-server -d 'Brokers to bootstrap from (commas or spaces between entries)' -r
 complete -c rkafka -n "__fish_rkafka_using_subcommand broker-api-versions" -l command-config -d 'Client properties file (request.timeout.ms, client.id, ...)' -r -F
 complete -c rkafka -n "__fish_rkafka_using_subcommand broker-api-versions" -l output -d 'text (Kafka\'s format) or json (rkafka\'s addition)' -r -f -a "text\t''

@@ -22,6 +22,8 @@ pub struct Normalized {
 #[derive(Clone, Copy)]
 struct OptionInfo {
     takes_value: bool,
+    /// Takes several values (`--producer-props a=1 b=2`, as Kafka's argparse tools do).
+    multiple: bool,
 }
 
 /// Rewrites `args` (argv[0] first) for `cmd`. Unknown options are left alone for clap to report.
@@ -30,6 +32,7 @@ pub fn normalize(args: &[OsString], cmd: &clap::Command, tool: &Tool) -> Normali
     for arg in cmd.get_arguments() {
         let info = OptionInfo {
             takes_value: arg.get_action().takes_values(),
+            multiple: arg.get_num_args().is_some_and(|r| r.max_values() > 1),
         };
         if let Some(long) = arg.get_long() {
             options.insert(long.to_string(), info);
@@ -40,9 +43,10 @@ pub fn normalize(args: &[OsString], cmd: &clap::Command, tool: &Tool) -> Normali
     }
     // clap adds these itself; make `-help` and `-version` work like Kafka's tools.
     for builtin in ["help", "version"] {
-        options
-            .entry(builtin.to_string())
-            .or_insert(OptionInfo { takes_value: false });
+        options.entry(builtin.to_string()).or_insert(OptionInfo {
+            takes_value: false,
+            multiple: false,
+        });
     }
     let renamed: HashMap<&str, &str> = tool
         .renamed_options
@@ -121,10 +125,21 @@ pub fn normalize(args: &[OsString], cmd: &clap::Command, tool: &Tool) -> Normali
                 iter.next();
             }
         }
+        let multiple = options.get(&name).is_some_and(|o| o.multiple);
+        let had_value = value.is_some();
         out.args.push(match value {
             Some(v) => format!("--{name}={v}").into(),
             None => format!("--{name}").into(),
         });
+        // Further values of a multi-value option become repeated `--name=value`s.
+        while multiple
+            && had_value
+            && let Some(next) = iter.peek().and_then(|n| n.to_str())
+            && as_option(next).is_none()
+        {
+            out.args.push(format!("--{name}={next}").into());
+            iter.next();
+        }
     }
     out
 }

@@ -8,8 +8,10 @@
 
 pub mod args;
 pub mod broker_api_versions;
+pub mod console_producer;
 pub mod docs;
 pub mod dump_log;
+pub mod producer_perf_test;
 mod registry;
 pub mod server_start;
 pub mod standalone;

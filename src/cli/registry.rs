@@ -2,8 +2,8 @@
 //! completions, man pages and `bin/` wrappers are all derived from this list.
 
 use super::{
-    Tool, broker_api_versions, dump_log, server_start, standalone, topics, zookeeper_server,
-    zookeeper_shell,
+    Tool, broker_api_versions, console_producer, dump_log, producer_perf_test, server_start,
+    standalone, topics, zookeeper_server, zookeeper_shell,
 };
 
 /// Every implemented tool, in the order `rkafka --help` lists them: the operator's workflow
@@ -70,6 +70,24 @@ pub static TOOLS: &[Tool] = &[
         command: topics::command,
         run: topics::run,
         host_list_options: &["zookeeper"],
+        renamed_options: &[],
+        server: false,
+    },
+    Tool {
+        name: "console-producer",
+        script: "kafka-console-producer.sh",
+        command: console_producer::command,
+        run: console_producer::run,
+        host_list_options: &["bootstrap-server", "broker-list"],
+        renamed_options: &[],
+        server: false,
+    },
+    Tool {
+        name: "producer-perf-test",
+        script: "kafka-producer-perf-test.sh",
+        command: producer_perf_test::command,
+        run: producer_perf_test::run,
+        host_list_options: &[],
         renamed_options: &[],
         server: false,
     },

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod metadata;
+pub mod producer;
 pub mod settings;
 pub mod versions;
 
@@ -223,6 +224,44 @@ impl Client {
         };
         self.metadata = Some((m.clone(), Instant::now()));
         Ok(m)
+    }
+
+    /// Fetches metadata for `topics` now, letting the broker create missing ones when
+    /// `auto_create` (as producers ask; the broker's auto.create.topics.enable decides), and
+    /// caches it. One reconnect after `retry.backoff.ms` on a failed connection.
+    pub async fn topic_metadata(
+        &mut self,
+        topics: &[String],
+        auto_create: bool,
+    ) -> Result<Metadata, ClientError> {
+        let versions = self.client_versions.clone();
+        let mut attempt = 0;
+        loop {
+            let conn = self.bootstrap_connection().await?;
+            let version = conn.version_for(&versions, ApiKey::Metadata)?;
+            let mut request = metadata::request(version, Some(topics));
+            request.allow_auto_topic_creation = auto_create;
+            let result = conn.conn.request(version, &request).await;
+            match result {
+                Ok(Response::Metadata(body)) => {
+                    let m = Metadata::from_response(body);
+                    self.metadata = Some((m.clone(), Instant::now()));
+                    return Ok(m);
+                }
+                Ok(_) => {
+                    return Err(ClientError::UnexpectedResponse {
+                        addr: conn.conn.addr().to_string(),
+                        api: ApiKey::Metadata,
+                    });
+                }
+                Err(e) if attempt > 0 => return Err(e.into()),
+                Err(_) => {
+                    self.bootstrap = None;
+                    attempt += 1;
+                    tokio::time::sleep(self.settings.retry_backoff).await;
+                }
+            }
+        }
     }
 
     /// The pooled connection to broker `id`, opened (with reconnect backoff, three attempts)

@@ -235,6 +235,18 @@ impl Connection {
         Ok(correlation_id)
     }
 
+    /// Writes one request the broker will not answer (Produce with acks=0): it takes a
+    /// correlation id but is not queued for a reply.
+    pub async fn send_oneway<M: ApiRequest>(
+        &mut self,
+        version: i16,
+        body: &M,
+    ) -> Result<(), NetError> {
+        self.send(version, body).await?;
+        self.in_flight.pop_back();
+        Ok(())
+    }
+
     /// Reads the reply to the oldest outstanding request, within `request.timeout.ms`.
     pub async fn recv(&mut self) -> Result<(InFlight, Response), NetError> {
         self.check_usable()?;

@@ -3,6 +3,7 @@
 //! pooled connection per broker, reconnected with backoff. Never imports broker or log: it
 //! only speaks the protocol, so it works against any Kafka 0.11..4.x broker.
 
+pub mod consumer;
 pub mod metadata;
 pub mod settings;
 pub mod versions;
@@ -250,6 +251,15 @@ impl Client {
         }
         self.pool
             .get_mut(&id)
+            .ok_or(ClientError::UnknownBroker { id })
+    }
+
+    /// A connection to broker `id` for the caller to own (taken out of the pool, opened if
+    /// needed), e.g. for a task that keeps a request in flight while others use the client.
+    pub async fn take_broker(&mut self, id: i32) -> Result<BrokerConnection, ClientError> {
+        self.broker(id).await?;
+        self.pool
+            .remove(&id)
             .ok_or(ClientError::UnknownBroker { id })
     }
 

@@ -19,6 +19,12 @@ _rkafka() {
             rkafka,broker-api-versions)
                 cmd="rkafka__subcmd__broker__subcmd__api__subcmd__versions"
                 ;;
+            rkafka,console-consumer)
+                cmd="rkafka__subcmd__console__subcmd__consumer"
+                ;;
+            rkafka,consumer-perf-test)
+                cmd="rkafka__subcmd__consumer__subcmd__perf__subcmd__test"
+                ;;
             rkafka,dump-log)
                 cmd="rkafka__subcmd__dump__subcmd__log"
                 ;;
@@ -41,7 +47,7 @@ _rkafka() {
 
     case "${cmd}" in
         rkafka)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics console-consumer consumer-perf-test broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -55,7 +61,35 @@ _rkafka() {
             return 0
             ;;
         broker__subcmd__api__subcmd__versions)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics console-consumer consumer-perf-test broker-api-versions dump-log"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        console__subcmd__consumer)
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics console-consumer consumer-perf-test broker-api-versions dump-log"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        consumer__subcmd__perf__subcmd__test)
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics console-consumer consumer-perf-test broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -69,7 +103,7 @@ _rkafka() {
             return 0
             ;;
         dump__subcmd__log)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics console-consumer consumer-perf-test broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -83,7 +117,7 @@ _rkafka() {
             return 0
             ;;
         topics)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics console-consumer consumer-perf-test broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -97,7 +131,7 @@ _rkafka() {
             return 0
             ;;
         zookeeper__subcmd__server__subcmd__start)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics console-consumer consumer-perf-test broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -111,7 +145,7 @@ _rkafka() {
             return 0
             ;;
         zookeeper__subcmd__server__subcmd__stop)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics console-consumer consumer-perf-test broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -125,7 +159,7 @@ _rkafka() {
             return 0
             ;;
         zookeeper__subcmd__shell)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics console-consumer consumer-perf-test broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -8,6 +8,8 @@
 
 pub mod args;
 pub mod broker_api_versions;
+pub mod console_consumer;
+pub mod consumer_perf_test;
 pub mod docs;
 pub mod dump_log;
 mod registry;

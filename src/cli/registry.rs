@@ -1,7 +1,10 @@
 //! The tools this build ships. A tool is listed here only once it works; `rkafka --help`,
 //! completions, man pages and `bin/` wrappers are all derived from this list.
 
-use super::{Tool, broker_api_versions, dump_log, topics, zookeeper_server, zookeeper_shell};
+use super::{
+    RenamedOption, Tool, broker_api_versions, console_consumer, consumer_perf_test, dump_log,
+    topics, zookeeper_server, zookeeper_shell,
+};
 
 /// Every implemented tool, in the order `rkafka --help` lists them: the operator's workflow
 /// (coordinator, topics, ...), diagnostics last.
@@ -40,6 +43,30 @@ pub static TOOLS: &[Tool] = &[
         run: topics::run,
         host_list_options: &["zookeeper"],
         renamed_options: &[],
+        server: false,
+    },
+    Tool {
+        name: "console-consumer",
+        script: "kafka-console-consumer.sh",
+        command: console_consumer::command,
+        run: console_consumer::run,
+        host_list_options: &["bootstrap-server"],
+        renamed_options: &[RenamedOption {
+            old: "whitelist",
+            new: "include",
+        }],
+        server: false,
+    },
+    Tool {
+        name: "consumer-perf-test",
+        script: "kafka-consumer-perf-test.sh",
+        command: consumer_perf_test::command,
+        run: consumer_perf_test::run,
+        host_list_options: &["bootstrap-server"],
+        renamed_options: &[RenamedOption {
+            old: "broker-list",
+            new: "bootstrap-server",
+        }],
         server: false,
     },
     Tool {

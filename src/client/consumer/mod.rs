@@ -261,12 +261,8 @@ impl Consumer {
         deadline: Option<Instant>,
     ) -> Result<Option<ConsumerRecord>, ConsumerError> {
         loop {
-            if let Some(record) = self.next_buffered()? {
+            if let Some(record) = self.next_ready()? {
                 return Ok(Some(record));
-            }
-            if let Some((idx, generation, cf)) = self.ready.pop_front() {
-                self.current = Some((idx, generation, cf));
-                continue;
             }
             self.maintain().await?;
             // Every reply that has already arrived is taken before waiting.
@@ -296,6 +292,20 @@ impl Consumer {
             }
             if deadline.is_some_and(|d| Instant::now() >= d) && self.ready.is_empty() {
                 return Ok(None);
+            }
+        }
+    }
+
+    /// The next record already fetched, without any I/O; `Ok(None)` when [`Consumer::next`]
+    /// would have to wait for the network (a reader flushes its output then).
+    pub fn next_ready(&mut self) -> Result<Option<ConsumerRecord>, ConsumerError> {
+        loop {
+            if let Some(record) = self.next_buffered()? {
+                return Ok(Some(record));
+            }
+            match self.ready.pop_front() {
+                Some(next) => self.current = Some(next),
+                None => return Ok(None),
             }
         }
     }

@@ -209,6 +209,67 @@ fn console_consumer_prints_what_kafkas_prints() {
         assert_eq!(lines[1]["key"], serde_json::Value::Null);
     }
 
+    // SIGINT ends a consumer that would otherwise wait forever: exit 0 with the count.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rkafka"))
+        .args([
+            "console-consumer",
+            "--bootstrap-server",
+            &bootstrap,
+            "--topic",
+            "fmt",
+            "--from-beginning",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    for _ in 0..6 {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        assert!(!line.is_empty(), "the consumer ended early");
+    }
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(status.success(), "{status}: {err}");
+    assert!(err.contains("Processed a total of 6 messages"), "{err}");
+
+    // A reader that goes away (`| head -1`) ends the consumer with exit 0 and no error.
+    let big: Vec<String> = (0..3000).map(|i| format!("{i:0>200}")).collect();
+    kcat_ok(
+        &["-b", &bootstrap, "-P", "-t", "big"],
+        (big.join("\n") + "\n").as_bytes(),
+    );
+    let script = format!(
+        "set -o pipefail; '{}' console-consumer --bootstrap-server {bootstrap} --topic big \
+         --from-beginning --timeout-ms 20000 | head -1 > /dev/null",
+        env!("CARGO_BIN_EXE_rkafka")
+    );
+    let started = Instant::now();
+    let out = run_bounded(
+        {
+            let mut c = Command::new("bash");
+            c.arg("-c").arg(script);
+            c
+        },
+        b"",
+        TOOL_TIMEOUT,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        !err.contains("error") && err.contains("Processed a total of"),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+
     // Every codec, from kcat and from kafka-python.
     let mut expected = Vec::new();
     for codec in ["none", "gzip", "snappy", "lz4", "zstd"] {

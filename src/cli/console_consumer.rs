@@ -154,11 +154,13 @@ pub(crate) fn key_values(
 }
 
 /// The consumer settings from `--bootstrap-server`, the config file option and
-/// `--consumer-property` pairs (which win), in that order.
+/// `--consumer-property` pairs (which win), in that order; `client.id` defaults to
+/// `default_client_id` as in Kafka's tool.
 pub(crate) fn consumer_config(
     matches: &ArgMatches,
     file_option: &str,
     extra: &[(String, String)],
+    default_client_id: &str,
 ) -> Result<ConsumerConfig, Error> {
     let list = matches
         .get_one::<String>("bootstrap-server")
@@ -186,8 +188,8 @@ pub(crate) fn consumer_config(
         .map_err(|e| Error::Usage(format!("--consumer-property {e}")))?;
     config.client.bootstrap_servers =
         HostPort::parse_list(list).map_err(|e| Error::Usage(format!("--bootstrap-server: {e}")))?;
-    if !extra.iter().any(|(k, _)| k == "client.id") {
-        config.client.client_id = "console-consumer".to_string();
+    if config.client.client_id == crate::client::ClientSettings::default().client_id {
+        config.client.client_id = default_client_id.to_string();
     }
     Ok(config)
 }
@@ -251,7 +253,7 @@ fn plan(matches: &ArgMatches) -> Result<(Plan, ConsumerConfig), Error> {
         None => None,
     };
     let extra = key_values(matches, "consumer-property")?;
-    let mut config = consumer_config(matches, "consumer.config", &extra)?;
+    let mut config = consumer_config(matches, "consumer.config", &extra, "console-consumer")?;
     let reset_given = extra.iter().any(|(k, _)| k == "auto.offset.reset")
         || matches
             .get_one::<PathBuf>("consumer.config")

@@ -104,8 +104,12 @@ pub fn command() -> clap::Command {
 
 /// Runs the tool.
 pub fn run(matches: &ArgMatches) -> Result<(), Error> {
-    let mut config = super::console_consumer::consumer_config(matches, "consumer.config", &[])?;
-    config.client.client_id = "perf-consumer-client".to_string();
+    let mut config = super::console_consumer::consumer_config(
+        matches,
+        "consumer.config",
+        &[],
+        "perf-consumer-client",
+    )?;
     config.check_crcs = false;
     config.auto_offset_reset = if matches.get_flag("from-latest") {
         OffsetReset::Latest

@@ -19,6 +19,8 @@ pub mod completed;
 pub mod config;
 mod link;
 pub mod requests;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -265,11 +267,14 @@ impl Consumer {
                 return Ok(Some(record));
             }
             self.maintain().await?;
-            // Every reply that has already arrived is taken before waiting.
+            // Every reply that has already arrived is taken before waiting; then the loop
+            // starts over, since a reply may have made new work (a reset, a fetch) due.
+            let mut handled = false;
             while let Ok(reply) = self.replies_rx.try_recv() {
                 self.handle(reply)?;
+                handled = true;
             }
-            if !self.ready.is_empty() {
+            if handled {
                 continue;
             }
             let mut wake = deadline;

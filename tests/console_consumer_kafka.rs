@@ -209,6 +209,52 @@ fn console_consumer_prints_what_kafkas_prints() {
         assert_eq!(lines[1]["key"], serde_json::Value::Null);
     }
 
+    // An offset past the end is out of range: auto.offset.reset decides, as in Kafka.
+    let out = rkafka(&[
+        "console-consumer",
+        "--bootstrap-server",
+        &bootstrap,
+        "--topic",
+        "fmt",
+        "--partition",
+        "0",
+        "--offset",
+        "100",
+        "--max-messages",
+        "2",
+        "--consumer-property",
+        "auto.offset.reset=earliest",
+        "--property",
+        "print.offset=true",
+    ]);
+    assert_eq!(
+        text(&out.stdout),
+        "Offset:0\tvalue one\nOffset:1\tv2\n",
+        "{}",
+        text(&out.stderr)
+    );
+    let started = Instant::now();
+    let out = rkafka(&[
+        "console-consumer",
+        "--bootstrap-server",
+        &bootstrap,
+        "--topic",
+        "fmt",
+        "--partition",
+        "0",
+        "--offset",
+        "100",
+        "--consumer-property",
+        "auto.offset.reset=none",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("auto.offset.reset is none"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+
     // SIGINT ends a consumer that would otherwise wait forever: exit 0 with the count.
     let mut child = Command::new(env!("CARGO_BIN_EXE_rkafka"))
         .args([
@@ -423,6 +469,40 @@ fn console_consumer_prints_what_kafkas_prints() {
     let line = regex_line();
     assert!(line.is_match(lines[1]), "{:?}", lines[1]);
     assert!(lines[1].contains(", 250, "), "{}", lines[1]);
+    // --show-detailed-stats: Kafka's per-interval header and lines (thread id 0).
+    let out = rkafka(&[
+        "consumer-perf-test",
+        "--broker-list",
+        &bootstrap,
+        "--topic",
+        "codecs",
+        "--messages",
+        "250",
+        "--show-detailed-stats",
+        "--reporting-interval",
+        "1",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let mut lines = stdout.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "time, threadId, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, \
+             rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec"
+        )
+    );
+    let date = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}:\d{3}";
+    let f = r"-?\d+\.\d{4}|NaN|Infinity";
+    let detailed = regex_automata::meta::Regex::new(&format!(
+        r"^{date}, 0, (?:{f}), (?:{f}), \d+, (?:{f}), \d+, -?\d+, (?:{f}), (?:{f})$"
+    ))
+    .unwrap();
+    let rest: Vec<&str> = lines.collect();
+    assert!(!rest.is_empty(), "no interval line: {stdout}");
+    for line in rest {
+        assert!(detailed.is_match(line), "{line:?}");
+    }
 }
 
 /// Kafka's ConsumerPerformance value line: two dates, then %.4f, %.4f, %d, %.4f, %d, %d,

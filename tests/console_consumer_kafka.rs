@@ -352,6 +352,39 @@ fn console_consumer_prints_what_kafkas_prints() {
     let got: Vec<String> = text(&out.stdout).lines().map(str::to_string).collect();
     assert_eq!(got, expected);
 
+    // Transactions (kafka-python): read_committed hides the aborted one and the markers.
+    let py = Command::new("python3")
+        .arg(repo_root().join("tests/interop/kafka_python_produce.py"))
+        .args([bootstrap.as_str(), "txn", "txn"])
+        .output()
+        .expect("python3 runs");
+    assert!(py.status.success(), "kafka-python: {}", text(&py.stderr));
+    let names = |v: &[&str]| -> Vec<String> {
+        v.iter()
+            .flat_map(|n| (0..5).map(move |i| format!("{n}-{i}")))
+            .collect()
+    };
+    for (level, expected) in [
+        ("read_committed", names(&["c1", "c2"])),
+        ("read_uncommitted", names(&["c1", "a", "c2"])),
+    ] {
+        let out = rkafka(&[
+            "console-consumer",
+            "--bootstrap-server",
+            &bootstrap,
+            "--topic",
+            "txn",
+            "--from-beginning",
+            "--isolation-level",
+            level,
+            "--timeout-ms",
+            "3000",
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let got: Vec<String> = text(&out.stdout).lines().map(str::to_string).collect();
+        assert_eq!(got, expected, "{level}");
+    }
+
     // Bad input: a clear message, a non-zero exit, quickly, no panic.
     let unreachable = format!("127.0.0.1:{}", common::free_port());
     let cases: &[(&[&str], &str)] = &[

@@ -5,6 +5,9 @@
                                             sends 20 records "py-CODEC-i" (key "k-i", one
                                             header "codec"=CODEC) in one flush, so each codec
                                             lands in its own compressed batch(es)
+  kafka_python_produce.py BOOTSTRAP TOPIC txn
+                                            three transactions: "c1-0..4" committed,
+                                            "a-0..4" aborted, "c2-0..4" committed
 """
 
 import sys
@@ -12,8 +15,26 @@ import sys
 from kafka import KafkaProducer
 
 
+def transactions(bootstrap, topic):
+    producer = KafkaProducer(bootstrap_servers=bootstrap, transactional_id="rkafka-test-txn")
+    producer.init_transactions()
+    for name, commit in [("c1", True), ("a", False), ("c2", True)]:
+        producer.begin_transaction()
+        for i in range(5):
+            producer.send(topic, value=f"{name}-{i}".encode())
+        producer.flush()
+        if commit:
+            producer.commit_transaction()
+        else:
+            producer.abort_transaction()
+    producer.close()
+
+
 def main():
     bootstrap, topic = sys.argv[1], sys.argv[2]
+    if len(sys.argv) > 3 and sys.argv[3] == "txn":
+        transactions(bootstrap, topic)
+        return
     for codec in ["none", "gzip", "snappy", "lz4", "zstd"]:
         producer = KafkaProducer(
             bootstrap_servers=bootstrap,

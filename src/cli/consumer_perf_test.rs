@@ -287,15 +287,46 @@ fn detailed_line(
     )
 }
 
-/// Java's `%.4f`: NaN and infinities spelled as Java does.
+/// Java's `%.4f`: NaN and infinities spelled as Java does, and Java's rounding, which
+/// rounds the shortest decimal form of the double half-up (so 0.03125 gives 0.0313 and
+/// 1.00005 gives 1.0001, where rounding the exact binary value would not).
 fn java_f4(x: f64) -> String {
     if x.is_nan() {
-        "NaN".to_string()
-    } else if x.is_infinite() {
-        if x > 0.0 { "Infinity" } else { "-Infinity" }.to_string()
-    } else {
-        format!("{x:.4}")
+        return "NaN".to_string();
     }
+    if x.is_infinite() {
+        return if x > 0.0 { "Infinity" } else { "-Infinity" }.to_string();
+    }
+    // Display gives the shortest round-trip digits, never in exponent form.
+    let shortest = format!("{}", x.abs());
+    let (int, frac) = shortest.split_once('.').unwrap_or((&shortest, ""));
+    let mut digits: Vec<u8> = int
+        .bytes()
+        .chain(frac.bytes().chain(std::iter::repeat(b'0')).take(4))
+        .collect();
+    if frac.as_bytes().get(4).is_some_and(|d| *d >= b'5') {
+        let mut i = digits.len();
+        loop {
+            if i == 0 {
+                digits.insert(0, b'1');
+                break;
+            }
+            i -= 1;
+            if digits[i] == b'9' {
+                digits[i] = b'0';
+            } else {
+                digits[i] += 1;
+                break;
+            }
+        }
+    }
+    let split = digits.len() - 4;
+    let sign = if x.is_sign_negative() { "-" } else { "" };
+    format!(
+        "{sign}{}.{}",
+        String::from_utf8_lossy(&digits[..split]),
+        String::from_utf8_lossy(&digits[split..])
+    )
 }
 
 /// `yyyy-MM-dd HH:mm:ss:SSS` in UTC.
@@ -333,6 +364,12 @@ mod tests {
         assert_eq!(java_f4(f64::INFINITY), "Infinity");
         assert_eq!(java_f4(f64::NAN), "NaN");
         assert_eq!(java_f4(2.5), "2.5000");
+        assert_eq!(java_f4(0.03125), "0.0313");
+        assert_eq!(java_f4(1.00005), "1.0001");
+        assert_eq!(java_f4(9.99996), "10.0000");
+        assert_eq!(java_f4(634920.63492063), "634920.6349");
+        assert_eq!(java_f4(0.0), "0.0000");
+        assert_eq!(java_f4(1e-7), "0.0000");
         let s = Stats {
             messages: 1000,
             bytes: 1024 * 1024,

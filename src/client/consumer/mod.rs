@@ -136,7 +136,10 @@ pub struct Consumer {
     replies_rx: mpsc::UnboundedReceiver<Reply>,
     ready: VecDeque<(usize, u32, CompletedFetch)>,
     current: Option<(usize, u32, CompletedFetch)>,
+    /// Leaders must be looked up (partitions were assigned or a leader is unknown).
     metadata_stale: bool,
+    /// The cached metadata is known to be wrong (an error said so): ask the broker.
+    metadata_force: bool,
     metadata_retry_at: Option<Instant>,
 }
 
@@ -164,6 +167,7 @@ impl Consumer {
             ready: VecDeque::new(),
             current: None,
             metadata_stale: true,
+            metadata_force: false,
             metadata_retry_at: None,
         }
     }
@@ -394,7 +398,14 @@ impl Consumer {
     }
 
     async fn refresh_metadata(&mut self) -> Result<(), ConsumerError> {
-        let metadata = match self.client.refresh_metadata().await {
+        // Right after assignment the cached metadata (from the topic look-up) is good enough;
+        // after an error only a fresh answer is.
+        let answer = if self.metadata_force {
+            self.client.refresh_metadata().await
+        } else {
+            self.client.metadata().await
+        };
+        let metadata = match answer {
             Ok(m) => m,
             Err(e) => {
                 tracing::debug!("metadata refresh failed: {e}");
@@ -421,6 +432,7 @@ impl Consumer {
             }
         }
         self.metadata_stale = missing_leader;
+        self.metadata_force = missing_leader;
         self.metadata_retry_at =
             missing_leader.then(|| Instant::now() + self.config.client.retry_backoff);
         Ok(())
@@ -521,6 +533,7 @@ impl Consumer {
         if !link.send(job) {
             self.links.remove(&broker);
             self.metadata_stale = true;
+            self.metadata_force = true;
             return Ok(());
         }
         for &i in resets.iter().chain(fetches.iter()) {
@@ -565,6 +578,7 @@ impl Consumer {
             }
         }
         self.metadata_stale = true;
+        self.metadata_force = true;
         self.metadata_retry_at = Some(at);
     }
 
@@ -697,6 +711,7 @@ impl Consumer {
                         let p = &mut self.partitions[idx];
                         p.retry_at = Some(Instant::now() + self.config.client.retry_backoff);
                         self.metadata_stale = true;
+                        self.metadata_force = true;
                         continue;
                     }
                     ErrorAction::Retry => {
@@ -796,6 +811,7 @@ impl Consumer {
                         self.partitions[idx].retry_at =
                             Some(Instant::now() + self.config.client.retry_backoff);
                         self.metadata_stale |= code != ErrorCode::REQUEST_TIMED_OUT;
+                        self.metadata_force |= code != ErrorCode::REQUEST_TIMED_OUT;
                         continue;
                     }
                     ErrorAction::Fail => {

@@ -136,6 +136,15 @@ impl CompletedFetch {
                         continue;
                     }
                     self.next_offset = self.next_offset.max(offset.saturating_add(1));
+                    if m.compression()? != crate::protocol::records::Compression::None {
+                        // Unpacking magic 0/1 wrappers is not implemented; their inner
+                        // messages are skipped rather than shown as compressed bytes.
+                        tracing::warn!(
+                            "skipping a compressed magic {} message set ending at offset {offset}",
+                            m.magic()
+                        );
+                        continue;
+                    }
                     let (key, value) = m.key_value()?;
                     return Ok(Some(FetchedRecord {
                         offset,

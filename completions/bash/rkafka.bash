@@ -19,14 +19,29 @@ _rkafka() {
             rkafka,broker-api-versions)
                 cmd="rkafka__subcmd__broker__subcmd__api__subcmd__versions"
                 ;;
+            rkafka,console-consumer)
+                cmd="rkafka__subcmd__console__subcmd__consumer"
+                ;;
             rkafka,console-producer)
                 cmd="rkafka__subcmd__console__subcmd__producer"
+                ;;
+            rkafka,consumer-perf-test)
+                cmd="rkafka__subcmd__consumer__subcmd__perf__subcmd__test"
                 ;;
             rkafka,dump-log)
                 cmd="rkafka__subcmd__dump__subcmd__log"
                 ;;
             rkafka,producer-perf-test)
                 cmd="rkafka__subcmd__producer__subcmd__perf__subcmd__test"
+                ;;
+            rkafka,server-start)
+                cmd="rkafka__subcmd__server__subcmd__start"
+                ;;
+            rkafka,server-stop)
+                cmd="rkafka__subcmd__server__subcmd__stop"
+                ;;
+            rkafka,standalone)
+                cmd="rkafka__subcmd__standalone"
                 ;;
             rkafka,topics)
                 cmd="rkafka__subcmd__topics"
@@ -47,7 +62,7 @@ _rkafka() {
 
     case "${cmd}" in
         rkafka)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics console-producer producer-perf-test broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -61,7 +76,21 @@ _rkafka() {
             return 0
             ;;
         broker__subcmd__api__subcmd__versions)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics console-producer producer-perf-test broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test broker-api-versions dump-log"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        console__subcmd__consumer)
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -75,7 +104,21 @@ _rkafka() {
             return 0
             ;;
         console__subcmd__producer)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics console-producer producer-perf-test broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test broker-api-versions dump-log"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        consumer__subcmd__perf__subcmd__test)
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -89,7 +132,7 @@ _rkafka() {
             return 0
             ;;
         dump__subcmd__log)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics console-producer producer-perf-test broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -103,7 +146,49 @@ _rkafka() {
             return 0
             ;;
         producer__subcmd__perf__subcmd__test)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics console-producer producer-perf-test broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test broker-api-versions dump-log"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        server__subcmd__start)
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test broker-api-versions dump-log"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        server__subcmd__stop)
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test broker-api-versions dump-log"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        standalone)
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -117,7 +202,7 @@ _rkafka() {
             return 0
             ;;
         topics)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics console-producer producer-perf-test broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -131,7 +216,7 @@ _rkafka() {
             return 0
             ;;
         zookeeper__subcmd__server__subcmd__start)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics console-producer producer-perf-test broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -145,7 +230,7 @@ _rkafka() {
             return 0
             ;;
         zookeeper__subcmd__server__subcmd__stop)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics console-producer producer-perf-test broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -159,7 +244,7 @@ _rkafka() {
             return 0
             ;;
         zookeeper__subcmd__shell)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop zookeeper-shell topics console-producer producer-perf-test broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -35,6 +35,8 @@ complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "zookeeper-shell" -d '
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "topics" -d 'Create, delete, describe, or change a topic [kafka-topics.sh]'
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "console-producer" -d 'Read lines from standard input and publish them to a Kafka topic [kafka-console-producer.sh]'
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "producer-perf-test" -d 'Measure producer throughput and latency [kafka-producer-perf-test.sh]'
+complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "console-consumer" -d 'Read records from Kafka topics and print them on standard output [kafka-console-consumer.sh]'
+complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "consumer-perf-test" -d 'Measure how fast records can be consumed from a topic [kafka-consumer-perf-test.sh]'
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "broker-api-versions" -d 'Print the API versions each broker of a cluster supports [kafka-broker-api-versions.sh]'
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "dump-log" -d 'Print the contents of log segments and their indexes [kafka-dump-log.sh]'
 complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-server-start" -l override -d 'Set a key over the file\'s value (repeatable), e.g. --override clientPort=2182' -r
@@ -119,6 +121,34 @@ complete -c rkafka -n "__fish_rkafka_using_subcommand producer-perf-test" -l pay
 complete -c rkafka -n "__fish_rkafka_using_subcommand producer-perf-test" -l payload-monotonic -d 'Payload is a monotonically increasing integer'
 complete -c rkafka -n "__fish_rkafka_using_subcommand producer-perf-test" -s h -l help -d 'Print help'
 complete -c rkafka -n "__fish_rkafka_using_subcommand producer-perf-test" -s V -l version -d 'Print version'
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-consumer" -l bootstrap-server -d 'REQUIRED: the server(s) to connect to' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-consumer" -l topic -d 'The topic to consume' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-consumer" -l include -d 'Regular expression of the topics to consume (whole names; internal topics excluded)' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-consumer" -l partition -d 'The partition to consume; consumption starts at the end unless --from-beginning or --offset' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-consumer" -l offset -d 'earliest, latest, or a non-negative offset to start at (needs --partition)' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-consumer" -l max-messages -d 'Exit after this many records (default: keep consuming)' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-consumer" -l timeout-ms -d 'Exit when no record arrived for this long' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-consumer" -l property -d 'Formatter property: print.timestamp, print.partition, print.offset, print.headers, print.key, print.value, key.separator, line.separator, headers.separator, null.literal' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-consumer" -l formatter -d 'kafka.tools.DefaultMessageFormatter (Kafka\'s format) or json-lines (one JSON object per record)' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-consumer" -l consumer-property -d 'Consumer setting (fetch.min.bytes, auto.offset.reset, ...)' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-consumer" -l consumer.config -d 'Consumer properties file' -r -F
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-consumer" -l isolation-level -d 'read_committed hides records of open and aborted transactions; read_uncommitted (default) shows all' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-consumer" -l from-beginning -d 'Start with the earliest record rather than the latest'
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-consumer" -l skip-message-on-error -d 'Skip records that cannot be read instead of stopping'
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-consumer" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-consumer" -s V -l version -d 'Print version'
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-perf-test" -l bootstrap-server -d 'REQUIRED: the server(s) to connect to' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-perf-test" -l topic -d 'The topic to consume from (all its partitions are assigned)' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-perf-test" -l messages -d 'REQUIRED: the number of records to consume' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-perf-test" -l fetch-size -d 'The amount of data to fetch per partition in a single request' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-perf-test" -l timeout -d 'The maximum allowed time in milliseconds between returned records' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-perf-test" -l reporting-interval -d 'Interval in milliseconds at which to print progress info' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-perf-test" -l consumer.config -d 'Consumer config properties file' -r -F
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-perf-test" -l show-detailed-stats -d 'Report stats for each reporting interval'
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-perf-test" -l hide-header -d 'Skip printing the header for the stats'
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-perf-test" -l from-latest -d 'Start with the latest record rather than the earliest'
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-perf-test" -s h -l help -d 'Print help'
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-perf-test" -s V -l version -d 'Print version'
 complete -c rkafka -n "__fish_rkafka_using_subcommand broker-api-versions" -l bootstrap-server -d 'Brokers to bootstrap from (commas or spaces between entries)' -r
 complete -c rkafka -n "__fish_rkafka_using_subcommand broker-api-versions" -l command-config -d 'Client properties file (request.timeout.ms, client.id, ...)' -r -F
 complete -c rkafka -n "__fish_rkafka_using_subcommand broker-api-versions" -l output -d 'text (Kafka\'s format) or json (rkafka\'s addition)' -r -f -a "text\t''

@@ -8,7 +8,9 @@
 
 pub mod args;
 pub mod broker_api_versions;
+pub mod console_consumer;
 pub mod console_producer;
+pub mod consumer_perf_test;
 pub mod docs;
 pub mod dump_log;
 pub mod producer_perf_test;

@@ -2,8 +2,9 @@
 //! completions, man pages and `bin/` wrappers are all derived from this list.
 
 use super::{
-    Tool, broker_api_versions, console_producer, dump_log, producer_perf_test, server_start,
-    standalone, topics, zookeeper_server, zookeeper_shell,
+    RenamedOption, Tool, broker_api_versions, console_consumer, console_producer,
+    consumer_perf_test, dump_log, producer_perf_test, server_start, standalone, topics,
+    zookeeper_server, zookeeper_shell,
 };
 
 /// Every implemented tool, in the order `rkafka --help` lists them: the operator's workflow
@@ -89,6 +90,30 @@ pub static TOOLS: &[Tool] = &[
         run: producer_perf_test::run,
         host_list_options: &[],
         renamed_options: &[],
+        server: false,
+    },
+    Tool {
+        name: "console-consumer",
+        script: "kafka-console-consumer.sh",
+        command: console_consumer::command,
+        run: console_consumer::run,
+        host_list_options: &["bootstrap-server"],
+        renamed_options: &[RenamedOption {
+            old: "whitelist",
+            new: "include",
+        }],
+        server: false,
+    },
+    Tool {
+        name: "consumer-perf-test",
+        script: "kafka-consumer-perf-test.sh",
+        command: consumer_perf_test::command,
+        run: consumer_perf_test::run,
+        host_list_options: &["bootstrap-server"],
+        renamed_options: &[RenamedOption {
+            old: "broker-list",
+            new: "bootstrap-server",
+        }],
         server: false,
     },
     Tool {

@@ -4,6 +4,7 @@
 //! only speaks the protocol, so it works against any Kafka 0.11..4.x broker.
 
 pub mod admin;
+pub mod consumer;
 pub mod metadata;
 pub mod producer;
 pub mod settings;
@@ -290,6 +291,15 @@ impl Client {
         }
         self.pool
             .get_mut(&id)
+            .ok_or(ClientError::UnknownBroker { id })
+    }
+
+    /// A connection to broker `id` for the caller to own (taken out of the pool, opened if
+    /// needed), e.g. for a task that keeps a request in flight while others use the client.
+    pub async fn take_broker(&mut self, id: i32) -> Result<BrokerConnection, ClientError> {
+        self.broker(id).await?;
+        self.pool
+            .remove(&id)
             .ok_or(ClientError::UnknownBroker { id })
     }
 

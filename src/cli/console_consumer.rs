@@ -1,0 +1,462 @@
+//! `kafka-console-consumer.sh`: prints the records of a topic (or of the topics a regex
+//! includes) on stdout with Kafka's DefaultMessageFormatter, or as JSON lines.
+//!
+//! Until consumer groups exist, the tool assigns itself every partition of the chosen
+//! topics (or the one `--partition`), which for a single consumer behaves like Kafka's
+//! random-group subscription. It prints "Processed a total of N messages" on stderr when
+//! it ends: after --max-messages, after --timeout-ms without records, on SIGINT or
+//! SIGTERM, or when the reader of stdout goes away (exit 0).
+
+pub mod format;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clap::{Arg, ArgAction, ArgGroup, ArgMatches};
+
+use crate::client::consumer::{
+    Consumer, ConsumerConfig, ConsumerError, IsolationLevel, OffsetReset, StartAt,
+};
+use crate::error::Error;
+use crate::types::HostPort;
+use format::{DEFAULT_FORMATTER_NAMES, DefaultFormat, JSON_FORMATTER_NAME};
+
+/// The clap command of the tool.
+pub fn command() -> clap::Command {
+    clap::Command::new("console-consumer")
+        .about("Read records from Kafka topics and print them on standard output")
+        .long_about(
+            "Read records from Kafka topics and print them on standard output.\n\n\
+             Consumer groups are not available yet: without --partition the tool assigns \
+             itself every partition of the topics (as Kafka's random group does for a single \
+             consumer), starting at the end, or at the beginning with --from-beginning.",
+        )
+        .arg(
+            Arg::new("bootstrap-server")
+                .long("bootstrap-server")
+                .value_name("HOST:PORT[,...]")
+                .required(true)
+                .help("REQUIRED: the server(s) to connect to"),
+        )
+        .arg(
+            Arg::new("topic")
+                .long("topic")
+                .value_name("TOPIC")
+                .help("The topic to consume"),
+        )
+        .arg(
+            Arg::new("include")
+                .long("include")
+                .value_name("REGEX")
+                .help("Regular expression of the topics to consume (whole names; internal topics excluded)"),
+        )
+        .group(
+            ArgGroup::new("topics")
+                .args(["topic", "include"])
+                .required(true),
+        )
+        .arg(
+            Arg::new("partition")
+                .long("partition")
+                .value_name("PARTITION")
+                .value_parser(clap::value_parser!(i32).range(0..))
+                .help("The partition to consume; consumption starts at the end unless --from-beginning or --offset"),
+        )
+        .arg(
+            Arg::new("offset")
+                .long("offset")
+                .value_name("OFFSET")
+                .help("earliest, latest, or a non-negative offset to start at (needs --partition)"),
+        )
+        .arg(
+            Arg::new("from-beginning")
+                .long("from-beginning")
+                .action(ArgAction::SetTrue)
+                .help("Start with the earliest record rather than the latest"),
+        )
+        .arg(
+            Arg::new("max-messages")
+                .long("max-messages")
+                .value_name("NUM")
+                .value_parser(clap::value_parser!(i64))
+                .help("Exit after this many records (default: keep consuming)"),
+        )
+        .arg(
+            Arg::new("timeout-ms")
+                .long("timeout-ms")
+                .value_name("MS")
+                .value_parser(clap::value_parser!(i64))
+                .help("Exit when no record arrived for this long"),
+        )
+        .arg(
+            Arg::new("property")
+                .long("property")
+                .value_name("KEY=VALUE")
+                .action(ArgAction::Append)
+                .help(
+                    "Formatter property: print.timestamp, print.partition, print.offset, \
+                     print.headers, print.key, print.value, key.separator, line.separator, \
+                     headers.separator, null.literal",
+                ),
+        )
+        .arg(
+            Arg::new("formatter")
+                .long("formatter")
+                .value_name("NAME")
+                .default_value("kafka.tools.DefaultMessageFormatter")
+                .help("kafka.tools.DefaultMessageFormatter (Kafka's format) or json-lines (one JSON object per record)"),
+        )
+        .arg(
+            Arg::new("consumer-property")
+                .long("consumer-property")
+                .value_name("KEY=VALUE")
+                .action(ArgAction::Append)
+                .help("Consumer setting (fetch.min.bytes, auto.offset.reset, ...)"),
+        )
+        .arg(
+            Arg::new("consumer.config")
+                .long("consumer.config")
+                .value_name("FILE")
+                .value_parser(clap::value_parser!(PathBuf))
+                .help("Consumer properties file"),
+        )
+        .arg(
+            Arg::new("isolation-level")
+                .long("isolation-level")
+                .value_name("LEVEL")
+                .help("read_committed hides records of open and aborted transactions; read_uncommitted (default) shows all"),
+        )
+        .arg(
+            Arg::new("skip-message-on-error")
+                .long("skip-message-on-error")
+                .action(ArgAction::SetTrue)
+                .help("Skip records that cannot be read instead of stopping"),
+        )
+}
+
+/// Splits `key=value` arguments of `option`.
+pub(crate) fn key_values(
+    matches: &ArgMatches,
+    option: &str,
+) -> Result<Vec<(String, String)>, Error> {
+    matches
+        .get_many::<String>(option)
+        .into_iter()
+        .flatten()
+        .map(|text| match text.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+            _ => Err(Error::Usage(format!(
+                "--{option} {text}: expected KEY=VALUE"
+            ))),
+        })
+        .collect()
+}
+
+/// The consumer settings from `--bootstrap-server`, the config file option and
+/// `--consumer-property` pairs (which win), in that order; `client.id` defaults to
+/// `default_client_id` as in Kafka's tool.
+pub(crate) fn consumer_config(
+    matches: &ArgMatches,
+    file_option: &str,
+    extra: &[(String, String)],
+    default_client_id: &str,
+) -> Result<ConsumerConfig, Error> {
+    let list = matches
+        .get_one::<String>("bootstrap-server")
+        .ok_or_else(|| Error::Usage("--bootstrap-server is required".to_string()))?;
+    let mut config = ConsumerConfig::default();
+    if let Some(path) = matches.get_one::<PathBuf>(file_option) {
+        let props = crate::config::read(path)?;
+        config
+            .apply(&props)
+            .map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
+    }
+    let text: String = extra
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}={}\n",
+                crate::config::properties::escape_key(k),
+                crate::config::properties::escape_value(v)
+            )
+        })
+        .collect();
+    let props = crate::config::properties::Properties::parse(&text, "--consumer-property")?;
+    config
+        .apply(&props)
+        .map_err(|e| Error::Usage(format!("--consumer-property {e}")))?;
+    config.client.bootstrap_servers =
+        HostPort::parse_list(list).map_err(|e| Error::Usage(format!("--bootstrap-server: {e}")))?;
+    if config.client.client_id == crate::client::ClientSettings::default().client_id {
+        config.client.client_id = default_client_id.to_string();
+    }
+    Ok(config)
+}
+
+/// What to print and where to start, resolved from the flags.
+struct Plan {
+    topic: Option<String>,
+    include: Option<String>,
+    partition: Option<i32>,
+    start: Option<StartAt>,
+    max_messages: Option<u64>,
+    timeout: Option<Duration>,
+    json: bool,
+    format: DefaultFormat,
+    skip_on_error: bool,
+}
+
+fn plan(matches: &ArgMatches) -> Result<(Plan, ConsumerConfig), Error> {
+    let topic = matches.get_one::<String>("topic").cloned();
+    let include = matches.get_one::<String>("include").cloned();
+    let partition = matches.get_one::<i32>("partition").copied();
+    let from_beginning = matches.get_flag("from-beginning");
+    let offset = matches.get_one::<String>("offset");
+    // Kafka's checks, in Kafka's order and words.
+    if partition.is_some() {
+        if topic.is_none() {
+            return Err(Error::Usage(
+                "The topic is required when partition is specified.".to_string(),
+            ));
+        }
+        if from_beginning && offset.is_some() {
+            return Err(Error::Usage(
+                "Options from-beginning and offset cannot be specified together.".to_string(),
+            ));
+        }
+    } else if offset.is_some() {
+        return Err(Error::Usage(
+            "The partition is required when offset is specified.".to_string(),
+        ));
+    }
+    let start = match offset.map(|o| o.to_ascii_lowercase()) {
+        Some(o) if o == "earliest" => Some(StartAt::Earliest),
+        Some(o) if o == "latest" => Some(StartAt::Latest),
+        Some(_) => {
+            let text = offset.map(String::as_str).unwrap_or_default();
+            match text.parse::<i64>() {
+                Ok(n) if n >= 0 => Some(StartAt::Offset(n)),
+                _ => {
+                    return Err(Error::Usage(format!(
+                        "The provided offset value '{text}' is incorrect. Valid values are \
+                         'earliest', 'latest', or a non-negative long."
+                    )));
+                }
+            }
+        }
+        None if partition.is_some() => Some(if from_beginning {
+            StartAt::Earliest
+        } else {
+            StartAt::Latest
+        }),
+        None => None,
+    };
+    let extra = key_values(matches, "consumer-property")?;
+    let mut config = consumer_config(matches, "consumer.config", &extra, "console-consumer")?;
+    let reset_given = extra.iter().any(|(k, _)| k == "auto.offset.reset")
+        || matches
+            .get_one::<PathBuf>("consumer.config")
+            .map(|p| crate::config::read(p).map(|props| props.get("auto.offset.reset").is_some()))
+            .transpose()?
+            .unwrap_or(false);
+    if reset_given {
+        if from_beginning && config.auto_offset_reset != OffsetReset::Earliest {
+            return Err(Error::Usage(format!(
+                "Can't simultaneously specify --from-beginning and 'auto.offset.reset={}', \
+                 please remove one option",
+                match config.auto_offset_reset {
+                    OffsetReset::Latest => "latest",
+                    _ => "none",
+                }
+            )));
+        }
+    } else {
+        config.auto_offset_reset = if from_beginning {
+            OffsetReset::Earliest
+        } else {
+            OffsetReset::Latest
+        };
+    }
+    if let Some(level) = matches.get_one::<String>("isolation-level") {
+        config.isolation_level = IsolationLevel::parse(level).ok_or_else(|| {
+            Error::Usage(format!(
+                "--isolation-level {level}: expected read_committed or read_uncommitted"
+            ))
+        })?;
+    }
+    let formatter = matches
+        .get_one::<String>("formatter")
+        .map(String::as_str)
+        .unwrap_or("default");
+    let json = if formatter == JSON_FORMATTER_NAME {
+        true
+    } else if DEFAULT_FORMATTER_NAMES.contains(&formatter) {
+        false
+    } else {
+        return Err(Error::Usage(format!(
+            "--formatter {formatter}: unknown formatter; use kafka.tools.DefaultMessageFormatter \
+             or {JSON_FORMATTER_NAME}"
+        )));
+    };
+    let mut format = DefaultFormat::default();
+    let unknown = format
+        .configure(&key_values(matches, "property")?)
+        .map_err(|e| Error::Usage(e.to_string()))?;
+    for key in unknown {
+        tracing::warn!("--property {key}: not a formatter property; ignored");
+    }
+    let max_messages = match matches.get_one::<i64>("max-messages") {
+        Some(n) if *n >= 0 => Some(n.unsigned_abs()),
+        _ => None,
+    };
+    let timeout = match matches.get_one::<i64>("timeout-ms") {
+        Some(ms) if *ms >= 0 => Some(Duration::from_millis(ms.unsigned_abs())),
+        _ => None,
+    };
+    Ok((
+        Plan {
+            topic,
+            include,
+            partition,
+            start,
+            max_messages,
+            timeout,
+            json,
+            format,
+            skip_on_error: matches.get_flag("skip-message-on-error"),
+        },
+        config,
+    ))
+}
+
+/// Runs the tool.
+pub fn run(matches: &ArgMatches) -> Result<(), Error> {
+    let (plan, config) = plan(matches)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Failed(format!("cannot start the async runtime: {e}")))?;
+    let mut count: u64 = 0;
+    let result = runtime.block_on(consume(plan, config, &mut count));
+    let _ = writeln!(std::io::stderr(), "Processed a total of {count} messages");
+    // Broker links may still be waiting on a long poll; do not wait for them.
+    runtime.shutdown_background();
+    result
+}
+
+/// Assigns the partitions of the plan, positioned as the flags say.
+async fn assign(consumer: &mut Consumer, plan: &Plan) -> Result<(), Error> {
+    let failed = |e: ConsumerError| Error::Failed(e.to_string());
+    let topics: Vec<String> = match (&plan.topic, &plan.include) {
+        (Some(t), _) => vec![t.clone()],
+        (None, Some(pattern)) => {
+            let filter = regex_automata::meta::Regex::new(&format!("^(?:{pattern})$"))
+                .map_err(|e| Error::Usage(format!("--include {pattern}: invalid regex: {e}")))?;
+            let metadata = consumer
+                .client()
+                .metadata()
+                .await
+                .map_err(|e| Error::Failed(e.to_string()))?;
+            let mut names: Vec<String> = metadata
+                .topics
+                .iter()
+                .filter(|t| {
+                    filter.is_match(&t.name)
+                        && !t.internal
+                        && !crate::admin::topic_name::is_internal(&t.name)
+                })
+                .map(|t| t.name.clone())
+                .collect();
+            names.sort();
+            if names.is_empty() {
+                return Err(Error::Failed(format!(
+                    "no topic matches --include {pattern}"
+                )));
+            }
+            names
+        }
+        (None, None) => return Err(Error::Usage("--topic or --include is required".to_string())),
+    };
+    for topic in &topics {
+        let partitions = consumer.partitions_for(topic).await.map_err(failed)?;
+        match plan.partition {
+            Some(p) => {
+                if !partitions.contains(&p) {
+                    return Err(Error::Failed(format!(
+                        "topic {topic} has no partition {p} (it has {})",
+                        partitions.len()
+                    )));
+                }
+                consumer.assign(topic, p);
+                if let Some(start) = plan.start {
+                    consumer.seek(topic, p, start).map_err(failed)?;
+                }
+            }
+            None => partitions.iter().for_each(|&p| consumer.assign(topic, p)),
+        }
+    }
+    Ok(())
+}
+
+async fn consume(plan: Plan, config: ConsumerConfig, count: &mut u64) -> Result<(), Error> {
+    let mut consumer = Consumer::new(config);
+    assign(&mut consumer, &plan).await?;
+    if plan.max_messages == Some(0) {
+        return Ok(());
+    }
+    let stdout = std::io::stdout();
+    let interactive = stdout.is_terminal();
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+    let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .map_err(|e| Error::Failed(format!("cannot watch SIGINT: {e}")))?;
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| Error::Failed(format!("cannot watch SIGTERM: {e}")))?;
+    loop {
+        let next = match consumer.next_ready() {
+            Ok(Some(r)) => Ok(Some(r)),
+            Ok(None) => {
+                // About to wait for the network: whatever was printed goes out now.
+                out.flush().map_err(Error::Output)?;
+                let deadline = plan.timeout.map(|t| Instant::now() + t);
+                tokio::select! {
+                    r = consumer.next(deadline) => r,
+                    _ = sigint.recv() => break,
+                    _ = sigterm.recv() => break,
+                }
+            }
+            Err(e) => Err(e),
+        };
+        let record = match next {
+            Ok(Some(r)) => r,
+            Ok(None) => {
+                tracing::debug!("no record within --timeout-ms");
+                break;
+            }
+            Err(e @ ConsumerError::Corrupt { .. }) if plan.skip_on_error => {
+                tracing::warn!("skipping unreadable records: {e}");
+                continue;
+            }
+            Err(e) => {
+                out.flush().map_err(Error::Output)?;
+                return Err(Error::Failed(e.to_string()));
+            }
+        };
+        let written = if plan.json {
+            format::write_json(&mut out, &record)
+        } else {
+            plan.format.write(&mut out, &record)
+        };
+        written.map_err(Error::Output)?;
+        *count += 1;
+        if plan.max_messages.is_some_and(|m| *count >= m) {
+            break;
+        }
+        if interactive {
+            out.flush().map_err(Error::Output)?;
+        }
+    }
+    out.flush().map_err(Error::Output)?;
+    Ok(())
+}

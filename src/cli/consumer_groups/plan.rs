@@ -208,18 +208,28 @@ pub fn plan_group(
             }
         }
         Scenario::ToDatetime(_) | Scenario::ByDuration(_) => {
+            let mut empty = Vec::new();
             for tp in partitions {
                 let at = known(&logs.at_time, tp, "offset by timestamp")?;
                 let offset = if at >= 0 {
                     at
                 } else {
-                    plan.stdout_notes.push_str(&format!(
-                        "\nWarn: Partition {} from topic {} is empty. Falling back to latest known offset.\n",
-                        tp.1, tp.0
-                    ));
+                    empty.push(tp.clone());
                     known(&logs.latest, tp, "offset by timestamp")?
                 };
                 offsets.push((tp.clone(), offset));
+            }
+            // Kafka warns while iterating a HashMap of the empty partitions.
+            let hashes: Vec<i32> = empty
+                .iter()
+                .map(|(t, p)| java_topic_partition_hash(t, *p))
+                .collect();
+            for i in java_hash_order(&hashes) {
+                if let Some((t, p)) = empty.get(i) {
+                    plan.stdout_notes.push_str(&format!(
+                        "\nWarn: Partition {p} from topic {t} is empty. Falling back to latest known offset.\n"
+                    ));
+                }
             }
         }
         Scenario::FromFile(file) => match file.get(group) {

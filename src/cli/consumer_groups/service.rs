@@ -260,6 +260,12 @@ async fn list(
     io: &mut Io<'_>,
 ) -> Result<(), Failure> {
     let listed = admin.list_groups(states.unwrap_or(&[])).await?;
+    // Kafka's admin client collects listings in a HashMap keyed by group id.
+    let ids: Vec<String> = listed.iter().map(|g| g.group_id.clone()).collect();
+    let listed: Vec<_> = hash_ordered(&ids)
+        .into_iter()
+        .filter_map(|id| listed.iter().find(|g| g.group_id == id).cloned())
+        .collect();
     if io.json {
         let v: Vec<_> = listed
             .iter()

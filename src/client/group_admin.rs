@@ -200,6 +200,19 @@ impl GroupAdmin {
         self.client.metadata().await
     }
 
+    /// Whether the first broker of the metadata serves `api` in a version rkafka knows.
+    pub async fn supports(&mut self, api: ApiKey) -> Result<bool, ClientError> {
+        let m = self.client.metadata().await?;
+        let id = m
+            .brokers
+            .first()
+            .map(|b| b.id)
+            .ok_or(ClientError::NoBootstrapServers)?;
+        let versions = self.client.client_versions().to_vec();
+        let conn = self.client.broker(id).await?;
+        Ok(conn.versions.usable(&versions, api).is_some())
+    }
+
     /// Sends to broker `id`, reconnecting once after a broken connection.
     async fn send_to<M: ApiRequest>(
         &mut self,

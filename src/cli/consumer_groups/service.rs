@@ -24,6 +24,7 @@ use crate::client::group_admin::{
 use crate::config::properties::Properties;
 use crate::error::Error;
 use crate::protocol::error_code::ErrorCode;
+use crate::protocol::messages::ApiKey;
 use crate::types::HostPort;
 
 /// Kafka's prefix of a failure while running.
@@ -299,7 +300,9 @@ async fn list(
     }
 }
 
-/// Describes a group, failing as Kafka 4's admin client does for a group that does not exist.
+/// Describes a group as Kafka 4's admin client does: on brokers that serve
+/// ConsumerGroupDescribe (KIP-848), a group that does not exist is an error; on older brokers
+/// it is described as Dead (and the tool says it does not exist, as Kafka 3.9's did).
 async fn describe_existing(
     admin: &mut GroupAdmin,
     group: &str,
@@ -310,7 +313,13 @@ async fn describe_existing(
         ))
     };
     match admin.describe_group(group).await {
-        Ok(d) if d.state == "Dead" => Err(not_found()),
+        Ok(d) if d.state == "Dead" => {
+            if admin.supports(ApiKey::ConsumerGroupDescribe).await? {
+                Err(not_found())
+            } else {
+                Ok(d)
+            }
+        }
         Ok(d) => Ok(d),
         Err(e) if e.code() == Some(ErrorCode::GROUP_ID_NOT_FOUND) => Err(not_found()),
         Err(e) => Err(e.into()),

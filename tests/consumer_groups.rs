@@ -210,8 +210,22 @@ fn same_output_as_kafkas_consumer_group_command() {
     for g in ["idle", "busy", "reset-k"] {
         assert!(stdout(&list).lines().any(|l| l == g), "{}", stdout(&list));
     }
-    let seed = rkafka(&["consumer-groups", "-bootstrap-server", b, "-list"]);
+    let links = tempfile::tempdir().unwrap();
+    let script = common::link_as(links.path(), "kafka-consumer-groups.sh");
+    let seed = Command::new(&script)
+        .args(["-bootstrap-server", b, "-list"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
     assert_eq!(stdout(&seed), stdout(&list), "{}", stderr(&seed));
+    let config = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        config.path(),
+        "request.timeout.ms=20000\nclient.id=admin-x\n",
+    )
+    .unwrap();
+    let config = config.path().to_str().unwrap();
+    same(b, &["--list", "--command-config", config]);
     let states = same(b, &["--list", "--state"]);
     assert!(stdout(&states).contains("Stable"), "{}", stdout(&states));
     same(b, &["--list", "--state", "empty"]);

@@ -4,12 +4,13 @@
 //! This file holds the flags, Kafka's checks of their combinations and the step from flags to
 //! [`Settings`]. The work is in [`service`] (admin calls through
 //! [`crate::client::group_admin`]); the printed text in [`format`]; reset planning in
-//! [`plan`]. Text and exit codes are Kafka's: a refused combination of flags prints Kafka's
-//! message and exits 1; a failure while running prints "Error: ..." on stdout and exits 0, as
-//! Kafka's tool does. `--output json` and `--describe --watch` are rkafka's own.
+//! [`plan`]; the rows of the offsets view in [`rows`]. Text and exit codes are Kafka's: a
+//! refused combination of flags prints Kafka's message and exits 1; a failure while running
+//! prints "Error: ..." on stdout and exits 0, as Kafka's tool does. `--output json` and `--describe --watch` are rkafka's own.
 
 mod format;
 mod plan;
+mod rows;
 mod service;
 
 use std::path::PathBuf;

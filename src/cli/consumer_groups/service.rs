@@ -16,10 +16,11 @@ use serde_json::json;
 
 use super::format::{self, MemberRow, OffsetRow, StateRow, error_line, java_string_hash};
 use super::plan::{self, GroupPlan, LogOffsets, PlanError, Scenario, TopicPartition};
+use super::rows;
 use super::{Action, Groups, OutputFormat, ScenarioArg, Scope, Settings, View};
 use crate::client::ClientSettings;
 use crate::client::group_admin::{
-    Committed, EARLIEST_TIMESTAMP, GroupAdmin, GroupAdminError, GroupDescription, LATEST_TIMESTAMP,
+    EARLIEST_TIMESTAMP, GroupAdmin, GroupAdminError, GroupDescription, LATEST_TIMESTAMP,
 };
 use crate::config::properties::Properties;
 use crate::error::Error;
@@ -332,76 +333,16 @@ struct GroupOffsets {
     rows: Vec<OffsetRow>,
 }
 
-/// Kafka's collectGroupsOffsets for one group: assigned partitions per member (members with
-/// the most partitions first), then committed partitions no member owns.
+/// Kafka's collectGroupsOffsets for one group (see [`rows`]).
 async fn collect_offsets(admin: &mut GroupAdmin, group: &str) -> Result<GroupOffsets, Failure> {
     let desc = describe_existing(admin, group).await?;
     let committed = admin.committed_offsets(group).await?;
-    let mut members: Vec<_> = desc
-        .members
-        .iter()
-        .filter(|m| !m.assignment.is_empty())
-        .collect();
-    members.sort_by_key(|m| std::cmp::Reverse(m.assignment.len()));
-    let mut rows = Vec::new();
-    let mut assigned: BTreeSet<TopicPartition> = BTreeSet::new();
-    for m in members {
-        let partitions: BTreeSet<TopicPartition> = m.assignment.iter().cloned().collect();
-        assigned.extend(partitions.iter().cloned());
-        let owner = (m.member_id.clone(), m.host.clone(), m.client_id.clone());
-        rows.extend(partition_rows(admin, group, &partitions, &committed, Some(owner)).await?);
-    }
-    let unassigned: BTreeSet<TopicPartition> = committed
-        .keys()
-        .filter(|tp| !assigned.contains(*tp))
-        .cloned()
-        .collect();
-    if !unassigned.is_empty() {
-        let none = (
-            format::MISSING.to_string(),
-            format::MISSING.to_string(),
-            format::MISSING.to_string(),
-        );
-        rows.extend(partition_rows(admin, group, &unassigned, &committed, Some(none)).await?);
-    }
+    let partitions = rows::shown_partitions(&desc.members, &committed);
+    let ends = admin.list_offsets(&partitions, LATEST_TIMESTAMP).await?;
     Ok(GroupOffsets {
+        rows: rows::offset_rows(group, &desc.members, &committed, &ends),
         state: desc.state,
-        rows,
     })
-}
-
-/// Rows for `partitions` (sorted by topic, partition), with log end offsets from the leaders;
-/// a partition without a leader or a log end shows "-".
-async fn partition_rows(
-    admin: &mut GroupAdmin,
-    group: &str,
-    partitions: &BTreeSet<TopicPartition>,
-    committed: &BTreeMap<TopicPartition, Committed>,
-    owner: Option<(String, String, String)>,
-) -> Result<Vec<OffsetRow>, Failure> {
-    let list: Vec<TopicPartition> = partitions.iter().cloned().collect();
-    let ends = admin.list_offsets(&list, LATEST_TIMESTAMP).await?;
-    Ok(list
-        .into_iter()
-        .map(|tp| {
-            let c = committed.get(&tp);
-            let offset = c.map(|c| c.offset);
-            let end = ends.get(&tp).and_then(|r| r.as_ref().ok().copied());
-            let lag = offset.filter(|o| *o != -1).and_then(|o| end.map(|e| e - o));
-            OffsetRow {
-                group: group.to_string(),
-                topic: Some(tp.0.clone()),
-                partition: Some(tp.1),
-                leader_epoch: c.and_then(|c| c.leader_epoch),
-                current_offset: offset,
-                log_end_offset: end,
-                lag,
-                consumer_id: owner.as_ref().map(|o| o.0.clone()),
-                host: owner.as_ref().map(|o| o.1.clone()),
-                client_id: owner.as_ref().map(|o| o.2.clone()),
-            }
-        })
-        .collect())
 }
 
 async fn describe(

@@ -408,7 +408,7 @@ impl ConsumerGroupsArgs {
         ];
         if actions.iter().filter(|a| **a).count() != 1 {
             return Err(refuse(
-                "Command must include exactly one action: --list, --describe, --delete, --reset-offsets, --delete-offsets, --validate-regex",
+                "Command must include exactly one action: --list, --describe, --delete, --reset-offsets, --delete-offsets",
             ));
         }
         let groups = if self.all_groups {

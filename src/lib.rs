@@ -17,6 +17,8 @@
 //! | [`broker`]  | the Kafka broker: TCP server, connection limits, request routing, one handler per API, metadata cache; the broker process (`runtime`: start-up, coordinator registration, session expiry, shutdown) |
 //! | [`net`]     | framed Kafka connections over TCP: correlation ids, pipelining, frame limits, timeouts |
 //! | [`client`]  | the Kafka client: bootstrap, ApiVersions negotiation, metadata cache, pooled broker connections; `admin`: the admin APIs (topics, partitions, configs, cluster) with controller routing; `producer`: batching, partitioning, idempotence, retries; `consumer`: assigned partitions, offset resets, pipelined fetching |
+//! | [`client::group_admin`] | the consumer-group admin calls: ListGroups to every broker, FindCoordinator, DescribeGroups / OffsetFetch / OffsetCommit / DeleteGroups / OffsetDelete to the coordinator, ListOffsets to leaders |
+//! | [`cli::consumer_groups`] | `consumer-groups` (kafka-consumer-groups.sh): flags and Kafka's checks; `format`: Kafka's exact text; `plan`: pure reset-offsets planning; `service`: running the actions |
 
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]

@@ -25,6 +25,9 @@ _rkafka() {
             rkafka,console-producer)
                 cmd="rkafka__subcmd__console__subcmd__producer"
                 ;;
+            rkafka,consumer-groups)
+                cmd="rkafka__subcmd__consumer__subcmd__groups"
+                ;;
             rkafka,consumer-perf-test)
                 cmd="rkafka__subcmd__consumer__subcmd__perf__subcmd__test"
                 ;;
@@ -62,7 +65,7 @@ _rkafka() {
 
     case "${cmd}" in
         rkafka)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test consumer-groups broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -76,7 +79,7 @@ _rkafka() {
             return 0
             ;;
         broker__subcmd__api__subcmd__versions)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test consumer-groups broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -90,7 +93,7 @@ _rkafka() {
             return 0
             ;;
         console__subcmd__consumer)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test consumer-groups broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -104,7 +107,21 @@ _rkafka() {
             return 0
             ;;
         console__subcmd__producer)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test consumer-groups broker-api-versions dump-log"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        consumer__subcmd__groups)
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test consumer-groups broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -118,7 +135,7 @@ _rkafka() {
             return 0
             ;;
         consumer__subcmd__perf__subcmd__test)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test consumer-groups broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -132,7 +149,7 @@ _rkafka() {
             return 0
             ;;
         dump__subcmd__log)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test consumer-groups broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -146,7 +163,7 @@ _rkafka() {
             return 0
             ;;
         producer__subcmd__perf__subcmd__test)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test consumer-groups broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -160,7 +177,7 @@ _rkafka() {
             return 0
             ;;
         server__subcmd__start)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test consumer-groups broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -174,7 +191,7 @@ _rkafka() {
             return 0
             ;;
         server__subcmd__stop)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test consumer-groups broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -188,7 +205,7 @@ _rkafka() {
             return 0
             ;;
         standalone)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test consumer-groups broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -202,7 +219,7 @@ _rkafka() {
             return 0
             ;;
         topics)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test consumer-groups broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -216,7 +233,7 @@ _rkafka() {
             return 0
             ;;
         zookeeper__subcmd__server__subcmd__start)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test consumer-groups broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -230,7 +247,7 @@ _rkafka() {
             return 0
             ;;
         zookeeper__subcmd__server__subcmd__stop)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test consumer-groups broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -244,7 +261,7 @@ _rkafka() {
             return 0
             ;;
         zookeeper__subcmd__shell)
-            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test broker-api-versions dump-log"
+            opts="-h -V --help --version zookeeper-server-start zookeeper-server-stop server-start server-stop standalone zookeeper-shell topics console-producer producer-perf-test console-consumer consumer-perf-test consumer-groups broker-api-versions dump-log"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -37,6 +37,7 @@ complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "console-producer" -d 
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "producer-perf-test" -d 'Measure producer throughput and latency [kafka-producer-perf-test.sh]'
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "console-consumer" -d 'Read records from Kafka topics and print them on standard output [kafka-console-consumer.sh]'
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "consumer-perf-test" -d 'Measure how fast records can be consumed from a topic [kafka-consumer-perf-test.sh]'
+complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "consumer-groups" -d 'List, describe, delete consumer groups, or reset their offsets [kafka-consumer-groups.sh]'
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "broker-api-versions" -d 'Print the API versions each broker of a cluster supports [kafka-broker-api-versions.sh]'
 complete -c rkafka -n "__fish_rkafka_needs_command" -f -a "dump-log" -d 'Print the contents of log segments and their indexes [kafka-dump-log.sh]'
 complete -c rkafka -n "__fish_rkafka_using_subcommand zookeeper-server-start" -l override -d 'Set a key over the file\'s value (repeatable), e.g. --override clientPort=2182' -r
@@ -149,6 +150,38 @@ complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-perf-test" -l hid
 complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-perf-test" -l from-latest -d 'Start with the latest record rather than the earliest'
 complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-perf-test" -s h -l help -d 'Print help'
 complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-perf-test" -s V -l version -d 'Print version'
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-groups" -l bootstrap-server -d 'REQUIRED: The server(s) to connect to' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-groups" -l group -d 'The consumer group we wish to act on (repeatable)' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-groups" -l topic -d 'The topic whose consumer group information should be deleted or topic whose should be included in the reset offset process. In `reset-offsets` case, partitions can be specified using this format: `topic1:0,1,2`, where 0,1,2 are the partition to be included in the process. Reset-offsets also supports multiple topic inputs' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-groups" -l timeout -d 'The timeout that can be set for some use cases. For example, it can be used when describing the group to specify the maximum amount of time in milliseconds to wait before the group stabilizes' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-groups" -l command-config -d 'Property file containing configs to be passed to Admin Client and Consumer' -r -F
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-groups" -l to-offset -d 'Reset offsets to a specific offset' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-groups" -l from-file -d 'Reset offsets to values defined in CSV file' -r -F
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-groups" -l to-datetime -d 'Reset offsets to offset from datetime. Format: \'YYYY-MM-DDTHH:mm:SS.sss\'' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-groups" -l by-duration -d 'Reset offsets to offset by duration from current timestamp. Format: \'PnDTnHnMnS\'' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-groups" -l shift-by -d 'Reset offsets shifting current offset by \'n\', where \'n\' can be positive or negative' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-groups" -l state -d 'When specified with \'--describe\', includes the state of the group. When specified with \'--list\', it displays the state of all groups. It can also be used to list groups with specific states (--list --state stable,empty)' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-groups" -l watch -d 'With --describe: redraw the offsets table every SECONDS, with each partition\'s lag change per second (rkafka\'s own)' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-groups" -l output -d 'Output format: Kafka\'s text, or one JSON document (rkafka\'s own)' -r -f -a "text\t'Kafka\'s text, line for line'
+json\t'One JSON document'"
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-groups" -l all-topics -d 'Consider all topics assigned to a group in the `reset-offsets` process'
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-groups" -l list -d 'List all consumer groups'
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-groups" -l describe -d 'Describe consumer group and list offset lag (number of messages not yet processed) related to given group'
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-groups" -l all-groups -d 'Apply to all consumer groups'
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-groups" -l delete -d 'Pass in groups to delete topic partition offsets and ownership information over the entire consumer group. For instance --group g1 --group g2'
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-groups" -l reset-offsets -d 'Reset offsets of consumer group. Supports one consumer group at the time, and instances should be inactive. Has 2 execution options: --dry-run (the default) to plan which offsets to reset, and --execute to update the offsets. Additionally, the --export option is used to export the results to a CSV format. You must choose one of the following reset specifications: --to-datetime, --by-duration, --to-earliest, --to-latest, --shift-by, --from-file, --to-current, --to-offset. To define the scope use --all-topics or --topic. One scope must be specified unless you use \'--from-file\''
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-groups" -l delete-offsets -d 'Delete offsets of consumer group. Supports one consumer group at the time, and multiple topics'
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-groups" -l dry-run -d 'Only show results without executing changes on Consumer Groups. Supported operations: reset-offsets'
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-groups" -l execute -d 'Execute operation. Supported operations: reset-offsets'
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-groups" -l export -d 'Export operation execution to a CSV file. Supported operations: reset-offsets'
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-groups" -l to-earliest -d 'Reset offsets to earliest offset'
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-groups" -l to-latest -d 'Reset offsets to latest offset'
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-groups" -l to-current -d 'Reset offsets to current offset'
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-groups" -l members -d 'Describe members of the group. This option may be used with \'--describe\' and \'--bootstrap-server\' options only'
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-groups" -l verbose -d 'Provide additional information, if any, when describing the group. This option may be used with \'--offsets\'/\'--members\'/\'--state\' and \'--bootstrap-server\' options only'
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-groups" -l offsets -d 'Describe the group and list all topic partitions in the group along with their offset lag. This is the default sub-action of and may be used with \'--describe\' and \'--bootstrap-server\' options only'
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-groups" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rkafka -n "__fish_rkafka_using_subcommand consumer-groups" -s V -l version -d 'Print version'
 complete -c rkafka -n "__fish_rkafka_using_subcommand broker-api-versions" -l bootstrap-server -d 'Brokers to bootstrap from (commas or spaces between entries)' -r
 complete -c rkafka -n "__fish_rkafka_using_subcommand broker-api-versions" -l command-config -d 'Client properties file (request.timeout.ms, client.id, ...)' -r -F
 complete -c rkafka -n "__fish_rkafka_using_subcommand broker-api-versions" -l output -d 'text (Kafka\'s format) or json (rkafka\'s addition)' -r -f -a "text\t''

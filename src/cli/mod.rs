@@ -10,6 +10,7 @@ pub mod args;
 pub mod broker_api_versions;
 pub mod console_consumer;
 pub mod console_producer;
+pub mod consumer_groups;
 pub mod consumer_perf_test;
 pub mod docs;
 pub mod dump_log;

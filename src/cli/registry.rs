@@ -2,7 +2,7 @@
 //! completions, man pages and `bin/` wrappers are all derived from this list.
 
 use super::{
-    RenamedOption, Tool, broker_api_versions, console_consumer, console_producer,
+    RenamedOption, Tool, broker_api_versions, console_consumer, console_producer, consumer_groups,
     consumer_perf_test, dump_log, producer_perf_test, server_start, standalone, topics,
     zookeeper_server, zookeeper_shell,
 };
@@ -114,6 +114,15 @@ pub static TOOLS: &[Tool] = &[
             old: "broker-list",
             new: "bootstrap-server",
         }],
+        server: false,
+    },
+    Tool {
+        name: "consumer-groups",
+        script: "kafka-consumer-groups.sh",
+        command: consumer_groups::command,
+        run: consumer_groups::run,
+        host_list_options: &["bootstrap-server"],
+        renamed_options: &[],
         server: false,
     },
     Tool {

@@ -16,7 +16,7 @@
 //! | [`log`]     | the storage engine: segments, indexes, partition log (append, read, roll, truncate, retention, compaction, recovery), leader epoch cache, checkpoints, log manager; reading `.txnindex`, `.snapshot` |
 //! | [`broker`]  | the Kafka broker: TCP server, connection limits, request routing, one handler per API, metadata cache; the broker process (`runtime`: start-up, coordinator registration, session expiry, shutdown) |
 //! | [`net`]     | framed Kafka connections over TCP: correlation ids, pipelining, frame limits, timeouts |
-//! | [`client`]  | the Kafka client: bootstrap, ApiVersions negotiation, metadata cache, pooled broker connections; `admin`: the admin APIs (topics, partitions, configs, cluster) with controller routing; `producer`: batching, partitioning, idempotence, retries; `consumer`: assigned partitions, offset resets, pipelined fetching |
+//! | [`client`]  | the Kafka client: bootstrap, ApiVersions negotiation, metadata cache, pooled broker connections; `admin`: the admin APIs (topics, partitions, configs, cluster) with controller routing; `producer`: batching, partitioning, idempotence, retries; `consumer`: assigned partitions, offset resets, pipelined fetching, group membership (`consumer::group`: subscribe, rebalances, auto commit); `group`: the consumer group protocol (embedded subscription/assignment codecs, assignors range/roundrobin/sticky/cooperative-sticky, the member state machine, the coordinator link and heartbeat task) |
 
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod consumer;
+pub mod group;
 pub mod metadata;
 pub mod producer;
 pub mod settings;

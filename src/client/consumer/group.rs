@@ -77,6 +77,9 @@ pub struct GroupConsumer {
     owned: BTreeSet<TopicPartition>,
     /// The last offset committed (or found committed) per owned partition.
     committed: HashMap<TopicPartition, i64>,
+    /// Positions of the partitions revoked before the current join (eager protocol): a
+    /// partition that comes straight back resumes here, as nobody else owned it meanwhile.
+    revoked_positions: HashMap<TopicPartition, i64>,
     next_auto_commit: Instant,
     join_retry_at: Option<Instant>,
     /// Topic names the last join subscribed to.
@@ -121,6 +124,7 @@ impl GroupConsumer {
             heartbeats: None,
             owned: BTreeSet::new(),
             committed: HashMap::new(),
+            revoked_positions: HashMap::new(),
             join_retry_at: None,
             subscribed: Vec::new(),
             planned_counts: None,
@@ -496,6 +500,11 @@ impl GroupConsumer {
             );
         }
         for tp in parts {
+            if let Some(pos) = self.consumer.position(&tp.topic, tp.partition)
+                && self.membership.can_commit()
+            {
+                self.revoked_positions.insert(tp.clone(), pos);
+            }
             self.consumer.unassign(&tp.topic, tp.partition);
             self.owned.remove(tp);
             self.committed.remove(tp);
@@ -723,9 +732,16 @@ impl GroupConsumer {
                 .request_rejoin("committed offsets could not be read");
             return Ok(());
         };
+        let mut resumed = std::mem::take(&mut self.revoked_positions);
         for tp in &added {
             self.consumer.assign(&tp.topic, tp.partition);
-            if let Some(&offset) = committed.get(tp).filter(|o| **o >= 0) {
+            if let Some(offset) = resumed.remove(tp) {
+                self.consumer
+                    .seek(&tp.topic, tp.partition, StartAt::Offset(offset))?;
+                if let Some(&c) = committed.get(tp).filter(|o| **o >= 0) {
+                    self.committed.insert(tp.clone(), c);
+                }
+            } else if let Some(&offset) = committed.get(tp).filter(|o| **o >= 0) {
                 self.consumer
                     .seek(&tp.topic, tp.partition, StartAt::Offset(offset))?;
                 self.committed.insert(tp.clone(), offset);

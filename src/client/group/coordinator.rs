@@ -115,6 +115,24 @@ pub async fn find(client: &mut Client, group: &str) -> Result<Option<(i32, HostP
     }
 }
 
+/// Whether the cluster serves consumer groups: a broker from the metadata has
+/// FindCoordinator, JoinGroup and SyncGroup versions in common with rkafka.
+pub async fn cluster_supports_groups(client: &mut Client) -> Result<bool, GroupError> {
+    let versions = member_versions();
+    let metadata = client.metadata().await?;
+    let Some(id) = metadata.brokers.first().map(|b| b.id) else {
+        return Ok(false);
+    };
+    let conn = client.broker(id).await?;
+    Ok([
+        ApiKey::FindCoordinator,
+        ApiKey::JoinGroup,
+        ApiKey::SyncGroup,
+    ]
+    .iter()
+    .all(|&api| conn.versions.usable(&versions, api).is_some()))
+}
+
 /// A connection to the group coordinator.
 #[derive(Debug)]
 pub struct CoordinatorLink {
@@ -123,6 +141,8 @@ pub struct CoordinatorLink {
     pub addr: HostPort,
     conn: BrokerConnection,
     versions: Vec<ApiVersionRange>,
+    /// The settings the connection was opened with (to reopen it).
+    settings: ClientSettings,
 }
 
 impl CoordinatorLink {
@@ -143,6 +163,7 @@ impl CoordinatorLink {
             addr,
             conn,
             versions: member_versions(),
+            settings: s,
         })
     }
 
@@ -153,6 +174,11 @@ impl CoordinatorLink {
 
     /// Sends `request` in the negotiated version and returns the answer.
     pub async fn call<M: ApiRequest>(&mut self, request: &M) -> Result<Response, GroupError> {
+        if self.conn.conn.in_flight() > 0 {
+            // An earlier call was abandoned mid-way (its caller was cancelled): its reply
+            // would be read as this one's, so start over on a fresh connection.
+            self.conn = BrokerConnection::open(&self.addr, &self.settings).await?;
+        }
         let version = self.version(M::API_KEY)?;
         Ok(self.conn.conn.request(version, request).await?)
     }

@@ -3,8 +3,9 @@
 //! and every record consumed once; a SIGKILLed member's partitions are taken over within
 //! session.timeout.ms with nothing lost), scenario 3 (groups g1 and g2 each receive
 //! everything; committed offsets win over --from-beginning), an rkafka consumer beside a
-//! kafka-python consumer in one group, and cooperative-sticky rebalancing between rkafka
-//! members. Ownership is read with Kafka's own ConsumerGroupCommand.
+//! kafka-python consumer in one group, cooperative-sticky rebalancing between rkafka
+//! members and beside Kafka's own VerifiableConsumer, and a group that lives through a
+//! broker (coordinator) restart. Ownership is read with Kafka's own ConsumerGroupCommand.
 
 mod common;
 
@@ -351,4 +352,116 @@ fn cooperative_sticky_members_hand_over_partitions_without_loss() {
         "{}",
         first.stderr()
     );
+}
+
+#[test]
+fn a_group_lives_through_a_coordinator_restart() {
+    let mut broker = KafkaBroker::start_kraft(KafkaVersion::V4);
+    let b = broker.bootstrap();
+    create_topic(&b, "rs", 4);
+    broker.wait_for_topic("rs", 4, Duration::from_secs(20));
+    let members: Vec<Member> = (0..2)
+        .map(|i| Member::rkafka(&format!("r{i}"), &b, &member_args("rs", "gr", &[])))
+        .collect();
+    wait_for_balance(&b, "gr", 4, 2, Duration::from_secs(60));
+    let first = values(0..200, "p");
+    produce_keyed(&b, "rs", &first);
+    wait_for(
+        Duration::from_secs(60),
+        "200 records before the restart",
+        || who_got(&members.iter().collect::<Vec<_>>()).len() >= 200,
+    );
+    // Let an auto commit go out, then restart the only broker (the coordinator).
+    std::thread::sleep(Duration::from_millis(800));
+    broker.restart();
+    let second = values(0..200, "q");
+    produce_keyed(&b, "rs", &second);
+    wait_for(
+        Duration::from_secs(90),
+        "every record after the restart",
+        || {
+            let got = who_got(&members.iter().collect::<Vec<_>>());
+            first
+                .iter()
+                .chain(second.iter())
+                .all(|v| got.contains_key(v))
+        },
+    );
+    let got = who_got(&members.iter().collect::<Vec<_>>());
+    for v in &second {
+        assert_eq!(got[v].len(), 1, "{v}: {:?}", got[v]);
+    }
+    // Both members are still in the group, sharing the partitions.
+    wait_for_balance(&b, "gr", 4, 2, Duration::from_secs(60));
+    for m in &members {
+        assert!(
+            m.stderr().contains("coordinator is broker"),
+            "{}",
+            m.stderr()
+        );
+    }
+}
+
+#[test]
+fn rkafka_and_kafkas_verifiable_consumer_rebalance_cooperatively() {
+    let broker = KafkaBroker::start_kraft(KafkaVersion::V4);
+    let b = broker.bootstrap();
+    create_topic(&b, "vc", 4);
+    broker.wait_for_topic("vc", 4, Duration::from_secs(20));
+    let coop = [
+        "--consumer-property",
+        "partition.assignment.strategy=org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
+    ];
+    // rkafka joins first and leads; Kafka's VerifiableConsumer joins the same group.
+    let mut ours = Member::rkafka("rkafka", &b, &member_args("vc", "gv", &coop));
+    wait_for_balance(&b, "gv", 4, 1, Duration::from_secs(60));
+    let mut java = KafkaVersion::V4.java(256);
+    java.arg("org.apache.kafka.tools.VerifiableConsumer").args([
+        "--bootstrap-server",
+        &b,
+        "--topic",
+        "vc",
+        "--group-id",
+        "gv",
+        "--session-timeout",
+        "6000",
+        "--verbose",
+        "--enable-autocommit",
+        "--reset-policy",
+        "earliest",
+        "--assignment-strategy",
+        "org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
+    ]);
+    let mut theirs = Member::spawn("verifiable", java);
+    wait_for_balance(&b, "gv", 4, 2, Duration::from_secs(90));
+    let all = values(0..400, "v");
+    produce_keyed(&b, "vc", &all);
+    wait_for(Duration::from_secs(60), "400 records", || {
+        let got = who_got(&[&ours, &theirs]);
+        all.iter().all(|v| got.contains_key(v))
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    let got = who_got(&[&ours, &theirs]);
+    for v in &all {
+        assert_eq!(got[v].len(), 1, "{v}: {:?}", got[v]);
+    }
+    assert!(!ours.values().is_empty() && !theirs.values().is_empty());
+    // rkafka leaves; Kafka's consumer takes everything; rkafka rejoins under Java's lead.
+    assert!(ours.stop(Signal::SIGTERM), "{}", ours.stderr());
+    wait_for_balance(&b, "gv", 4, 1, Duration::from_secs(60));
+    let again = Member::rkafka("rkafka-again", &b, &member_args("vc", "gv", &coop));
+    wait_for_balance(&b, "gv", 4, 2, Duration::from_secs(90));
+    let more = values(0..200, "w");
+    produce_keyed(&b, "vc", &more);
+    wait_for(Duration::from_secs(60), "200 more records", || {
+        let got = who_got(&[&again, &theirs]);
+        more.iter().all(|v| got.contains_key(v))
+    });
+    let got = who_got(&[&again, &theirs]);
+    for v in &more {
+        assert_eq!(got[v].len(), 1, "{v}: {:?}", got[v]);
+    }
+    assert!(!again.values().is_empty(), "{}", again.stderr());
+    assert!(again.stderr().contains("follower"), "{}", again.stderr());
+    theirs.stop(Signal::SIGKILL);
 }

@@ -117,8 +117,17 @@ impl Drop for Member {
     }
 }
 
-/// `Partition:N<TAB>value` -> (N, value).
+/// `Partition:N<TAB>value` -> (N, value); also Kafka's VerifiableConsumer `record_data`
+/// JSON events.
 pub fn parse_line(line: &str) -> Option<(i32, String)> {
+    if line.starts_with('{') {
+        let event: serde_json::Value = serde_json::from_str(line).ok()?;
+        if event.get("name")?.as_str()? != "record_data" {
+            return None;
+        }
+        let p = i32::try_from(event.get("partition")?.as_i64()?).ok()?;
+        return Some((p, event.get("value")?.as_str()?.to_string()));
+    }
     let (head, value) = line.split_once('\t')?;
     let p = head.strip_prefix("Partition:")?.parse().ok()?;
     Some((p, value.to_string()))

@@ -18,6 +18,8 @@
 pub mod completed;
 pub mod config;
 pub mod group;
+#[cfg(test)]
+mod group_tests;
 mod link;
 pub mod requests;
 #[cfg(test)]

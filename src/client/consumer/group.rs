@@ -82,6 +82,9 @@ pub struct GroupConsumer {
     revoked_positions: HashMap<TopicPartition, i64>,
     next_auto_commit: Instant,
     join_retry_at: Option<Instant>,
+    /// The last assignment received and its generation: the eager `sticky` assignor's
+    /// user data (its members own nothing when they join, having revoked everything).
+    previous: (Vec<TopicPartition>, i32),
     /// Topic names the last join subscribed to.
     subscribed: Vec<String>,
     /// As leader: the partition counts the last plan was made from.
@@ -126,6 +129,7 @@ impl GroupConsumer {
             committed: HashMap::new(),
             revoked_positions: HashMap::new(),
             join_retry_at: None,
+            previous: (Vec::new(), -1),
             subscribed: Vec::new(),
             planned_counts: None,
         })
@@ -538,7 +542,11 @@ impl GroupConsumer {
             for a in &self.config.assignors {
                 let sub = Subscription {
                     topics: topics.clone(),
-                    user_data: a.user_data(&owned, generation),
+                    user_data: if *a == Assignor::Sticky {
+                        a.user_data(&self.previous.0, self.previous.1)
+                    } else {
+                        a.user_data(&owned, generation)
+                    },
                     owned_partitions: owned.clone(),
                     generation,
                     rack: self.config.client_rack.clone(),
@@ -677,7 +685,20 @@ impl GroupConsumer {
         let counts = if topics.is_empty() {
             PartitionCounts::new()
         } else {
-            self.partition_counts(&topics).await?
+            match self.partition_counts(&topics).await {
+                Ok(c) => c,
+                Err(e) => {
+                    // The generation must still be synced (the others wait for the
+                    // leader); nobody gets partitions and the leader rejoins at once.
+                    tracing::warn!(
+                        "group {}: cannot read partition counts to assign: {e}",
+                        self.group_id
+                    );
+                    self.membership
+                        .request_rejoin("metadata was unavailable while assigning");
+                    PartitionCounts::new()
+                }
+            }
         };
         let plan = assignor.assign(&counts, &members);
         self.planned_counts = Some(counts);
@@ -711,6 +732,7 @@ impl GroupConsumer {
     /// new at its committed offset (or by auto.offset.reset), and asks for another rejoin
     /// when a cooperative rebalance revoked something.
     async fn apply_assignment(&mut self, assignment: Assignment) -> Result<(), ConsumerError> {
+        self.previous = (assignment.partitions.clone(), self.membership.generation());
         let new: BTreeSet<TopicPartition> = assignment.partitions.into_iter().collect();
         let revoked: BTreeSet<TopicPartition> = self.owned.difference(&new).cloned().collect();
         self.revoke(&revoked).await?;

@@ -465,3 +465,38 @@ fn rkafka_and_kafkas_verifiable_consumer_rebalance_cooperatively() {
     assert!(again.stderr().contains("follower"), "{}", again.stderr());
     theirs.stop(Signal::SIGKILL);
 }
+
+/// Against rkafka's own broker: the default console-consumer-<random> group reads every
+/// record whether the broker serves groups (the group path) or not (every partition is
+/// assigned directly, as before groups existed).
+#[test]
+fn default_group_reads_everything_from_an_rkafka_broker() {
+    use common::inproc_broker::{InprocBroker, TopicSpec};
+    let dir = tempfile::tempdir().unwrap();
+    let broker = InprocBroker::start(dir.path(), &[TopicSpec::led("rk", 3)]);
+    let b = broker.bootstrap();
+    let all = values(0..300, "z");
+    produce_keyed(&b, "rk", &all);
+    let mut m = Member::rkafka(
+        "default",
+        &b,
+        &[
+            "--topic",
+            "rk",
+            "--from-beginning",
+            "--max-messages",
+            "300",
+            "--timeout-ms",
+            "20000",
+            "--property",
+            "print.partition=true",
+        ],
+    );
+    wait_for(Duration::from_secs(60), "the consumer to exit", || {
+        m.stderr().contains("Processed a total of")
+    });
+    assert!(m.stop(Signal::SIGTERM), "{}", m.stderr());
+    let got: BTreeSet<String> = m.values().into_iter().map(|(_, v)| v).collect();
+    assert_eq!(m.values().len(), 300, "{}", m.stderr());
+    assert!(all.iter().all(|v| got.contains(v)));
+}

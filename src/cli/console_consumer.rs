@@ -636,3 +636,46 @@ async fn read_loop(plan: &Plan, consumer: &mut Source, count: &mut u64) -> Resul
     out.flush().map_err(Error::Output)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_sources_must_agree_and_exclude_partition() {
+        assert_eq!(
+            resolve_group(Some("g"), Some("g"), None, false).unwrap(),
+            (Some("g".to_string()), true)
+        );
+        assert_eq!(
+            resolve_group(None, None, Some("p"), false).unwrap(),
+            (Some("p".to_string()), true)
+        );
+        let err = resolve_group(Some("g"), Some("f"), Some("p"), false).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("Detected group ids: 'g', 'f', 'p'"),
+            "{err}"
+        );
+        let err = resolve_group(None, Some("f"), None, true).unwrap_err();
+        assert!(err.to_string().contains("group and partition"), "{err}");
+        assert_eq!(
+            resolve_group(None, None, None, true).unwrap(),
+            (None, false)
+        );
+    }
+
+    #[test]
+    fn default_group_is_kafkas_random_console_group() {
+        let (group, given) = resolve_group(None, None, None, false).unwrap();
+        let group = group.unwrap();
+        assert!(!given);
+        let n: u32 = group
+            .strip_prefix("console-consumer-")
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(n < 100_000);
+        assert_ne!(random_console_group(1), random_console_group(2));
+    }
+}

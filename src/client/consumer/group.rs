@@ -10,7 +10,9 @@
 //! and syncs run when needed, commits go out when due, then records are fetched for at most
 //! a short slice. Heartbeats themselves run in their own task
 //! ([`crate::client::group::coordinator::Heartbeats`]), so a slow reader does not miss
-//! them. Commits only cover records already returned by earlier calls, so a reader that
+//! them; an application that stops calling for `max.poll.interval.ms` is taken out of the
+//! group by that task, and joins again as a new member when it comes back. Commits only
+//! cover records already returned by earlier calls, so a reader that
 //! finishes with a record before asking for the next one never loses records it was given
 //! (duplicates come only from offsets not yet committed).
 //!
@@ -25,7 +27,7 @@ use std::time::{Duration, Instant};
 use crate::client::group::Assignor;
 use crate::client::group::assignor::{Member, PartitionCounts};
 use crate::client::group::coordinator::{
-    self, CoordinatorLink, GroupError, HeartbeatEvent, HeartbeatPlan, Heartbeats,
+    self, CoordinatorLink, GroupError, HeartbeatEvent, HeartbeatPlan, Heartbeats, PollClock,
 };
 use crate::client::group::membership::{JoinAnswer, Membership, Step};
 use crate::client::group::protocol::{
@@ -90,6 +92,8 @@ pub struct GroupConsumer {
     /// As leader: the partition counts the last plan was made from.
     planned_counts: Option<PartitionCounts>,
     next_metadata_check: Instant,
+    /// Stamped on every poll; the heartbeat task leaves the group when it goes stale.
+    polls: PollClock,
 }
 
 impl GroupConsumer {
@@ -132,6 +136,7 @@ impl GroupConsumer {
             previous: (Vec::new(), -1),
             subscribed: Vec::new(),
             planned_counts: None,
+            polls: PollClock::default(),
         })
     }
 
@@ -152,6 +157,7 @@ impl GroupConsumer {
 
     /// The next record already fetched, without any I/O (see [`Consumer::next_ready`]).
     pub fn next_ready(&mut self) -> Result<Option<ConsumerRecord>, ConsumerError> {
+        self.polls.stamp();
         self.consumer.next_ready()
     }
 
@@ -162,6 +168,8 @@ impl GroupConsumer {
         deadline: Option<Instant>,
     ) -> Result<Option<ConsumerRecord>, ConsumerError> {
         loop {
+            // Waiting inside this call counts as polling (as in Kafka's poll loop).
+            self.polls.stamp();
             self.poll_group().await?;
             if let Some(r) = self.consumer.next_ready()? {
                 return Ok(Some(r));
@@ -256,6 +264,13 @@ impl GroupConsumer {
                     self.apply_step(step)?;
                 }
                 HeartbeatEvent::Lost(reason) => self.coordinator_lost(&reason),
+                HeartbeatEvent::PollTimeout => {
+                    // The task left the group: the partitions are gone (no commit), and
+                    // this poll joins again as a new member, as Kafka's consumer does.
+                    self.membership.leave();
+                    let all = self.owned.clone();
+                    self.revoke(&all).await?;
+                }
             }
         }
         if self.coordinator.is_none() && !self.find_coordinator().await? {
@@ -397,6 +412,8 @@ impl GroupConsumer {
         let Some(link) = &self.coordinator else {
             return;
         };
+        // A long join is not the application's slowness.
+        self.polls.stamp();
         let plan = HeartbeatPlan {
             group_id: self.group_id.clone(),
             member_id: self.membership.member_id().to_string(),
@@ -404,6 +421,8 @@ impl GroupConsumer {
             group_instance_id: self.config.group_instance_id.clone(),
             interval: self.config.heartbeat_interval,
             session: self.config.session_timeout,
+            max_poll_interval: self.config.max_poll_interval,
+            polls: self.polls.clone(),
         };
         self.heartbeats = Some(Heartbeats::start(
             link.addr.clone(),

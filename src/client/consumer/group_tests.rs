@@ -335,39 +335,86 @@ async fn drive(g: &mut GroupConsumer, c: &Mutex<Cluster>, check: impl Fn(&Cluste
     }
 }
 
-#[test]
-fn joins_follows_a_moving_coordinator_commits_before_revoking_and_leaves() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
+/// Starts the two scripted brokers; returns the cluster and the config of a member of `g`.
+async fn start_cluster() -> (Arc<Mutex<Cluster>>, ConsumerConfig) {
+    let cluster = Arc::new(Mutex::new(Cluster::default()));
+    let mut ports = [0u16; 2];
+    for (i, port) in ports.iter_mut().enumerate() {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        *port = l.local_addr().unwrap().port();
+        tokio::spawn(broker(cluster.clone(), i, l));
+    }
+    cluster.lock().unwrap().ports = ports;
+    let config = ConsumerConfig {
+        client: ClientSettings {
+            bootstrap_servers: vec![HostPort {
+                host: "127.0.0.1".into(),
+                port: ports[0],
+            }],
+            retry_backoff: Duration::from_millis(10),
+            ..ClientSettings::default()
+        },
+        auto_offset_reset: OffsetReset::Earliest,
+        group_id: Some("g".into()),
+        heartbeat_interval: Duration::from_millis(30),
+        session_timeout: Duration::from_millis(2000),
+        // Only the commit before revoking may commit in this test.
+        auto_commit_interval: Duration::from_secs(600),
+        ..ConsumerConfig::default()
+    };
+    (cluster, config)
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
-        .unwrap();
-    rt.block_on(async {
-        let cluster = Arc::new(Mutex::new(Cluster::default()));
-        let mut ports = [0u16; 2];
-        for (i, port) in ports.iter_mut().enumerate() {
-            let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            *port = l.local_addr().unwrap().port();
-            tokio::spawn(broker(cluster.clone(), i, l));
-        }
-        cluster.lock().unwrap().ports = ports;
-        let config = ConsumerConfig {
-            client: ClientSettings {
-                bootstrap_servers: vec![HostPort {
-                    host: "127.0.0.1".into(),
-                    port: ports[0],
-                }],
-                retry_backoff: Duration::from_millis(10),
-                ..ClientSettings::default()
-            },
-            auto_offset_reset: OffsetReset::Earliest,
-            group_id: Some("g".into()),
-            heartbeat_interval: Duration::from_millis(30),
-            session_timeout: Duration::from_millis(2000),
-            // Only the commit before revoking may commit in this test.
-            auto_commit_interval: Duration::from_secs(600),
-            ..ConsumerConfig::default()
-        };
+        .unwrap()
+}
+
+/// Polls (taking any records) until `check` holds on the cluster's state (5 s at most).
+async fn drive_any(g: &mut GroupConsumer, c: &Mutex<Cluster>, check: impl Fn(&Cluster) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !check(&c.lock().unwrap()) {
+        assert!(Instant::now() < deadline, "timed out; log: {:?}", apis(c));
+        g.next(Some(Instant::now() + Duration::from_millis(50)))
+            .await
+            .unwrap();
+    }
+}
+
+#[test]
+fn a_member_that_stops_polling_leaves_and_rejoins_as_new() {
+    runtime().block_on(async {
+        let (cluster, mut config) = start_cluster().await;
+        config.max_poll_interval = Duration::from_millis(300);
+        let mut g = GroupConsumer::new(config, Topics::List(vec!["t".into()])).unwrap();
+        drive_any(&mut g, &cluster, |c| c.generation == 1).await;
+        // Stop polling for longer than max.poll.interval.ms: the heartbeat task leaves.
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let log = apis(&cluster);
+        let left = log
+            .iter()
+            .position(|(_, a, who)| *a == "LeaveGroup" && who == "m-1")
+            .unwrap_or_else(|| panic!("no LeaveGroup: {log:?}"));
+        assert!(!log.iter().any(|(_, a, _)| *a == "OffsetCommit"), "{log:?}");
+        // The next poll joins again from scratch, without a member id.
+        drive_any(&mut g, &cluster, |c| c.generation == 2).await;
+        let log = apis(&cluster);
+        let rejoin = log[left..]
+            .iter()
+            .find(|(_, a, _)| *a == "JoinGroup")
+            .unwrap();
+        assert_eq!(rejoin.2, "", "{log:?}");
+        assert_eq!(g.membership().generation(), 2);
+    });
+}
+
+#[test]
+fn joins_follows_a_moving_coordinator_commits_before_revoking_and_leaves() {
+    runtime().block_on(async {
+        let (cluster, config) = start_cluster().await;
         let mut g = GroupConsumer::new(config, Topics::List(vec!["t".into()])).unwrap();
         let mut got = Vec::new();
         while got.len() < 10 {

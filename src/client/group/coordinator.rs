@@ -1,7 +1,8 @@
 //! The member's link to its group coordinator: FindCoordinator through any broker, then a
 //! dedicated connection for JoinGroup, SyncGroup, LeaveGroup, OffsetCommit and
 //! OffsetFetch, and a separate task with its own connection that heartbeats on
-//! `heartbeat.interval.ms` whatever the application is doing, reporting the first error.
+//! `heartbeat.interval.ms` whatever the application is doing, reporting the first error,
+//! and leaves the group when the application has not polled for `max.poll.interval.ms`.
 //!
 //! Versions are capped where later ones change shape for features rkafka's member does
 //! not use: FindCoordinator v3 (one key), OffsetFetch v7 (one group), OffsetCommit v8.
@@ -199,6 +200,41 @@ pub enum HeartbeatEvent {
     Error(ErrorCode),
     /// The coordinator could not be reached, or no heartbeat succeeded for a session.
     Lost(String),
+    /// The application did not poll within `max.poll.interval.ms`: the member left the
+    /// group (LeaveGroup sent) so that its partitions go to members that make progress.
+    PollTimeout,
+}
+
+/// When the application last polled, in milliseconds since `base`; shared by the consumer
+/// (which stamps it) and the heartbeat task (which checks it against max.poll.interval.ms).
+#[derive(Debug, Clone)]
+pub struct PollClock {
+    base: std::time::Instant,
+    last_ms: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Default for PollClock {
+    fn default() -> Self {
+        PollClock {
+            base: std::time::Instant::now(),
+            last_ms: std::sync::Arc::default(),
+        }
+    }
+}
+
+impl PollClock {
+    /// Records a poll now.
+    pub fn stamp(&self) {
+        let ms = u64::try_from(self.base.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_ms.store(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Time since the last poll.
+    pub fn since_last(&self) -> Duration {
+        let now = u64::try_from(self.base.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let last = self.last_ms.load(std::sync::atomic::Ordering::Relaxed);
+        Duration::from_millis(now.saturating_sub(last))
+    }
 }
 
 /// Who heartbeats and how often.
@@ -210,6 +246,9 @@ pub struct HeartbeatPlan {
     pub group_instance_id: Option<String>,
     pub interval: Duration,
     pub session: Duration,
+    /// `max.poll.interval.ms`, checked against `polls`.
+    pub max_poll_interval: Duration,
+    pub polls: PollClock,
 }
 
 /// The running heartbeat task; dropping it stops the heartbeats.
@@ -237,6 +276,32 @@ impl Heartbeats {
     }
 }
 
+/// Sends LeaveGroup for the plan's member (errors are only logged: the member is leaving).
+async fn leave(c: &mut BrokerConnection, versions: &[ApiVersionRange], plan: &HeartbeatPlan) {
+    use crate::protocol::messages::LeaveGroupRequest;
+    use crate::protocol::messages::leave_group_request::MemberIdentity;
+    let Ok(version) = c.version_for(versions, ApiKey::LeaveGroup) else {
+        return;
+    };
+    let mut request = LeaveGroupRequest {
+        group_id: plan.group_id.clone(),
+        ..LeaveGroupRequest::default()
+    };
+    if version >= 3 {
+        request.members = vec![MemberIdentity {
+            member_id: plan.member_id.clone(),
+            group_instance_id: plan.group_instance_id.clone(),
+            reason: Some("consumer poll timeout has expired".to_string()),
+            ..MemberIdentity::default()
+        }];
+    } else {
+        request.member_id = plan.member_id.clone();
+    }
+    if let Err(e) = c.conn.request(version, &request).await {
+        tracing::debug!("group {}: LeaveGroup: {e}", plan.group_id);
+    }
+}
+
 async fn run(addr: HostPort, settings: ClientSettings, plan: HeartbeatPlan) -> HeartbeatEvent {
     let start = tokio::time::Instant::now();
     let now_ms = || u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -254,6 +319,17 @@ async fn run(addr: HostPort, settings: ClientSettings, plan: HeartbeatPlan) -> H
     loop {
         let due = timer.next_due();
         tokio::time::sleep_until(start + Duration::from_millis(due)).await;
+        if plan.polls.since_last() > plan.max_poll_interval {
+            tracing::warn!(
+                "group {}: no poll within max.poll.interval.ms ({} ms); leaving the group",
+                plan.group_id,
+                plan.max_poll_interval.as_millis()
+            );
+            if let Some((c, _)) = conn.as_mut() {
+                leave(c, &versions, &plan).await;
+            }
+            return HeartbeatEvent::PollTimeout;
+        }
         if timer.session_expired(now_ms()) {
             return HeartbeatEvent::Lost("no heartbeat succeeded within session.timeout.ms".into());
         }

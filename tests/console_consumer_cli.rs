@@ -1,6 +1,6 @@
 //! `rkafka console-consumer` and `consumer-perf-test` command-line checks that need no
 //! broker: Kafka's usage messages, malformed properties, an unreachable broker failing fast,
-//! and the help saying how partitions are chosen without groups.
+//! and the help saying how partitions are chosen (a group, or --partition).
 
 mod common;
 
@@ -44,6 +44,34 @@ fn kafkas_usage_rules_and_messages() {
                 "-3",
             ],
             "The provided offset value '-3' is incorrect.",
+        ),
+        (
+            &[
+                "--bootstrap-server",
+                b,
+                "--topic",
+                "t",
+                "--partition",
+                "0",
+                "--group",
+                "g",
+            ],
+            "Options group and partition cannot be specified together.",
+        ),
+        (
+            &[
+                "--bootstrap-server",
+                b,
+                "--topic",
+                "t",
+                "--group",
+                "g",
+                "--consumer-property",
+                "group.id=h",
+            ],
+            "The group ids provided in different places (directly using '--group', via \
+             '--consumer-property', or via '--consumer.config') do not match. Detected group \
+             ids: 'g', 'h'",
         ),
         (
             &["--bootstrap-server", b, "--topic", "t", "--offset", "5"],
@@ -187,7 +215,7 @@ fn help_explains_partition_choice_and_renamed_options_work() {
     let out = consumer(&["--help"]);
     assert_eq!(code(&out), 0);
     assert!(
-        stdout(&out).contains("Consumer groups are not available yet"),
+        stdout(&out).contains("console-consumer-<random>"),
         "{}",
         stdout(&out)
     );

@@ -23,7 +23,7 @@ _kafka__console__consumer.sh() {
 
     case "${cmd}" in
         kafka__console__consumer.sh)
-            opts="-h -V --bootstrap-server --topic --include --partition --offset --from-beginning --max-messages --timeout-ms --property --formatter --consumer-property --consumer.config --isolation-level --skip-message-on-error --help --version"
+            opts="-h -V --bootstrap-server --topic --include --partition --group --offset --from-beginning --max-messages --timeout-ms --property --formatter --consumer-property --consumer.config --isolation-level --skip-message-on-error --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -42,6 +42,10 @@ _kafka__console__consumer.sh() {
                     return 0
                     ;;
                 --partition)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --group)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -2,6 +2,7 @@ complete -c kafka-console-consumer.sh -l bootstrap-server -d 'REQUIRED: the serv
 complete -c kafka-console-consumer.sh -l topic -d 'The topic to consume' -r
 complete -c kafka-console-consumer.sh -l include -d 'Regular expression of the topics to consume (whole names; internal topics excluded)' -r
 complete -c kafka-console-consumer.sh -l partition -d 'The partition to consume; consumption starts at the end unless --from-beginning or --offset' -r
+complete -c kafka-console-consumer.sh -l group -d 'The consumer group id of the consumer (default: a new console-consumer-<random> group)' -r
 complete -c kafka-console-consumer.sh -l offset -d 'earliest, latest, or a non-negative offset to start at (needs --partition)' -r
 complete -c kafka-console-consumer.sh -l max-messages -d 'Exit after this many records (default: keep consuming)' -r
 complete -c kafka-console-consumer.sh -l timeout-ms -d 'Exit when no record arrived for this long' -r

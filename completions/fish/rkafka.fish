@@ -126,6 +126,7 @@ complete -c rkafka -n "__fish_rkafka_using_subcommand console-consumer" -l boots
 complete -c rkafka -n "__fish_rkafka_using_subcommand console-consumer" -l topic -d 'The topic to consume' -r
 complete -c rkafka -n "__fish_rkafka_using_subcommand console-consumer" -l include -d 'Regular expression of the topics to consume (whole names; internal topics excluded)' -r
 complete -c rkafka -n "__fish_rkafka_using_subcommand console-consumer" -l partition -d 'The partition to consume; consumption starts at the end unless --from-beginning or --offset' -r
+complete -c rkafka -n "__fish_rkafka_using_subcommand console-consumer" -l group -d 'The consumer group id of the consumer (default: a new console-consumer-<random> group)' -r
 complete -c rkafka -n "__fish_rkafka_using_subcommand console-consumer" -l offset -d 'earliest, latest, or a non-negative offset to start at (needs --partition)' -r
 complete -c rkafka -n "__fish_rkafka_using_subcommand console-consumer" -l max-messages -d 'Exit after this many records (default: keep consuming)' -r
 complete -c rkafka -n "__fish_rkafka_using_subcommand console-consumer" -l timeout-ms -d 'Exit when no record arrived for this long' -r

@@ -19,6 +19,7 @@ _kafka-console-consumer.sh() {
 '--topic=[The topic to consume]:TOPIC:_default' \
 '--include=[Regular expression of the topics to consume (whole names; internal topics excluded)]:REGEX:_default' \
 '--partition=[The partition to consume; consumption starts at the end unless --from-beginning or --offset]:PARTITION:_default' \
+'--group=[The consumer group id of the consumer (default\: a new console-consumer-<random> group)]:GROUP:_default' \
 '--offset=[earliest, latest, or a non-negative offset to start at (needs --partition)]:OFFSET:_default' \
 '--max-messages=[Exit after this many records (default\: keep consuming)]:NUM:_default' \
 '--timeout-ms=[Exit when no record arrived for this long]:MS:_default' \

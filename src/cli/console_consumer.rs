@@ -1,11 +1,17 @@
 //! `kafka-console-consumer.sh`: prints the records of a topic (or of the topics a regex
 //! includes) on stdout with Kafka's DefaultMessageFormatter, or as JSON lines.
 //!
-//! Until consumer groups exist, the tool assigns itself every partition of the chosen
-//! topics (or the one `--partition`), which for a single consumer behaves like Kafka's
-//! random-group subscription. It prints "Processed a total of N messages" on stderr when
-//! it ends: after --max-messages, after --timeout-ms without records, on SIGINT or
-//! SIGTERM, or when the reader of stdout goes away (exit 0).
+//! With `--partition` the tool assigns itself that partition. Otherwise it subscribes as a
+//! member of a consumer group: `--group` (or `group.id` from `--consumer-property` or
+//! `--consumer.config`), or, as Kafka does, a fresh `console-consumer-<random>` group with
+//! auto commit off. `--from-beginning` means `auto.offset.reset=earliest`: it applies only
+//! to partitions for which the group has no committed offset. Against a cluster without
+//! group APIs, the default random group falls back to assigning every partition.
+//!
+//! It prints "Processed a total of N messages" on stderr when it ends: after
+//! --max-messages, after --timeout-ms without records, on SIGINT or SIGTERM, or when the
+//! reader of stdout goes away (exit 0). Output is flushed before the group consumer commits
+//! and leaves, so every committed record has been printed.
 
 pub mod format;
 
@@ -15,8 +21,10 @@ use std::time::{Duration, Instant};
 
 use clap::{Arg, ArgAction, ArgGroup, ArgMatches};
 
+use crate::client::consumer::group::random_console_group;
 use crate::client::consumer::{
-    Consumer, ConsumerConfig, ConsumerError, IsolationLevel, OffsetReset, StartAt,
+    Consumer, ConsumerConfig, ConsumerError, ConsumerRecord, GroupConsumer, IsolationLevel,
+    OffsetReset, StartAt, Topics,
 };
 use crate::error::Error;
 use crate::types::HostPort;
@@ -28,9 +36,10 @@ pub fn command() -> clap::Command {
         .about("Read records from Kafka topics and print them on standard output")
         .long_about(
             "Read records from Kafka topics and print them on standard output.\n\n\
-             Consumer groups are not available yet: without --partition the tool assigns \
-             itself every partition of the topics (as Kafka's random group does for a single \
-             consumer), starting at the end, or at the beginning with --from-beginning.",
+             Without --partition the tool joins a consumer group: --group G, or a new \
+             console-consumer-<random> group (auto commit off), and consumes the partitions \
+             the group gives it. A partition without a committed offset starts at the end, \
+             or at the beginning with --from-beginning.",
         )
         .arg(
             Arg::new("bootstrap-server")
@@ -62,6 +71,12 @@ pub fn command() -> clap::Command {
                 .value_name("PARTITION")
                 .value_parser(clap::value_parser!(i32).range(0..))
                 .help("The partition to consume; consumption starts at the end unless --from-beginning or --offset"),
+        )
+        .arg(
+            Arg::new("group")
+                .long("group")
+                .value_name("GROUP")
+                .help("The consumer group id of the consumer (default: a new console-consumer-<random> group)"),
         )
         .arg(
             Arg::new("offset")
@@ -196,6 +211,10 @@ pub(crate) fn consumer_config(
 
 /// What to print and where to start, resolved from the flags.
 struct Plan {
+    /// The group to join (None with --partition).
+    group: Option<String>,
+    /// The group came from the user, not the random default.
+    group_given: bool,
     topic: Option<String>,
     include: Option<String>,
     partition: Option<i32>,
@@ -254,6 +273,35 @@ fn plan(matches: &ArgMatches) -> Result<(Plan, ConsumerConfig), Error> {
     };
     let extra = key_values(matches, "consumer-property")?;
     let mut config = consumer_config(matches, "consumer.config", &extra, "console-consumer")?;
+    let file_props = matches
+        .get_one::<PathBuf>("consumer.config")
+        .map(|p| crate::config::read(p))
+        .transpose()?;
+    let (group, group_given) = resolve_group(
+        matches.get_one::<String>("group").map(String::as_str),
+        file_props
+            .as_ref()
+            .and_then(|p| p.get("group.id"))
+            .map(|v| v.value.trim()),
+        extra
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "group.id")
+            .map(|(_, v)| v.as_str()),
+        partition.is_some(),
+    )?;
+    if let Some(g) = &group {
+        config.group_id = Some(g.clone());
+        let auto_commit_given = extra.iter().any(|(k, _)| k == "enable.auto.commit")
+            || file_props
+                .as_ref()
+                .is_some_and(|p| p.get("enable.auto.commit").is_some());
+        // Kafka's tool: the random group is not meant to be reused, so its offsets are not
+        // committed unless asked.
+        if !group_given && !auto_commit_given {
+            config.enable_auto_commit = false;
+        }
+    }
     let reset_given = extra.iter().any(|(k, _)| k == "auto.offset.reset")
         || matches
             .get_one::<PathBuf>("consumer.config")
@@ -316,6 +364,8 @@ fn plan(matches: &ArgMatches) -> Result<(Plan, ConsumerConfig), Error> {
     };
     Ok((
         Plan {
+            group,
+            group_given,
             topic,
             include,
             partition,
@@ -328,6 +378,49 @@ fn plan(matches: &ArgMatches) -> Result<(Plan, ConsumerConfig), Error> {
         },
         config,
     ))
+}
+
+/// Kafka's group rules: the group ids from `--group`, the config file and
+/// `--consumer-property` must agree; a group excludes `--partition`; without either a
+/// `console-consumer-<random>` group is made. Returns the group and whether it was given.
+fn resolve_group(
+    flag: Option<&str>,
+    file: Option<&str>,
+    property: Option<&str>,
+    partition: bool,
+) -> Result<(Option<String>, bool), Error> {
+    let mut groups: Vec<&str> = Vec::new();
+    for g in [flag, file, property].into_iter().flatten() {
+        if !groups.contains(&g) {
+            groups.push(g);
+        }
+    }
+    if groups.len() > 1 {
+        return Err(Error::Usage(format!(
+            "The group ids provided in different places (directly using '--group', via \
+             '--consumer-property', or via '--consumer.config') do not match. Detected group \
+             ids: {}",
+            groups
+                .iter()
+                .map(|g| format!("'{g}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    match (groups.first(), partition) {
+        (Some(_), true) => Err(Error::Usage(
+            "Options group and partition cannot be specified together.".to_string(),
+        )),
+        (Some(g), false) => Ok((Some(g.to_string()), true)),
+        (None, true) => Ok((None, false)),
+        (None, false) => {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos());
+            let seed = (nanos as u64) ^ (u64::from(std::process::id()) << 32);
+            Ok((Some(random_console_group(seed)), false))
+        }
+    }
 }
 
 /// Runs the tool.
@@ -400,12 +493,95 @@ async fn assign(consumer: &mut Consumer, plan: &Plan) -> Result<(), Error> {
     Ok(())
 }
 
-async fn consume(plan: Plan, config: ConsumerConfig, count: &mut u64) -> Result<(), Error> {
-    let mut consumer = Consumer::new(config);
-    assign(&mut consumer, &plan).await?;
-    if plan.max_messages == Some(0) {
-        return Ok(());
+/// The record source: assigned partitions, or a group subscription.
+enum Source {
+    Assigned(Box<Consumer>),
+    Group(Box<GroupConsumer>),
+}
+
+impl Source {
+    fn next_ready(&mut self) -> Result<Option<ConsumerRecord>, ConsumerError> {
+        match self {
+            Source::Assigned(c) => c.next_ready(),
+            Source::Group(g) => g.next_ready(),
+        }
     }
+
+    async fn next(
+        &mut self,
+        deadline: Option<Instant>,
+    ) -> Result<Option<ConsumerRecord>, ConsumerError> {
+        match self {
+            Source::Assigned(c) => c.next(deadline).await,
+            Source::Group(g) => g.next(deadline).await,
+        }
+    }
+
+    /// Commits and leaves the group (nothing to do for assigned partitions).
+    async fn close(self) -> Result<(), Error> {
+        match self {
+            Source::Assigned(_) => Ok(()),
+            Source::Group(g) => g.close().await.map_err(|e| Error::Failed(e.to_string())),
+        }
+    }
+}
+
+/// Builds the source the plan asks for.
+async fn source(plan: &Plan, config: ConsumerConfig) -> Result<Source, Error> {
+    let Some(group) = &plan.group else {
+        let mut consumer = Consumer::new(config);
+        assign(&mut consumer, plan).await?;
+        return Ok(Source::Assigned(Box::new(consumer)));
+    };
+    let topics = match (&plan.topic, &plan.include) {
+        (Some(t), _) => Topics::List(vec![t.clone()]),
+        (None, Some(p)) => {
+            regex_automata::meta::Regex::new(&format!("^(?:{p})$"))
+                .map_err(|e| Error::Usage(format!("--include {p}: invalid regex: {e}")))?;
+            Topics::Pattern(p.clone())
+        }
+        (None, None) => return Err(Error::Usage("--topic or --include is required".to_string())),
+    };
+    // Fail fast, as without groups, when the cluster cannot be reached or a topic is missing.
+    let mut probe = Consumer::new(config.clone());
+    if let Some(t) = &plan.topic {
+        probe
+            .partitions_for(t)
+            .await
+            .map_err(|e| Error::Failed(e.to_string()))?;
+    }
+    let groups = crate::client::group::coordinator::cluster_supports_groups(probe.client())
+        .await
+        .map_err(|e| Error::Failed(e.to_string()))?;
+    if !groups {
+        if plan.group_given {
+            return Err(Error::Failed(format!(
+                "the cluster does not serve consumer groups (no FindCoordinator/JoinGroup); \
+                 cannot join group {group}"
+            )));
+        }
+        tracing::warn!("the cluster does not serve consumer groups; consuming every partition");
+        assign(&mut probe, plan).await?;
+        return Ok(Source::Assigned(Box::new(probe)));
+    }
+    tracing::debug!("joining group {group}");
+    let consumer = GroupConsumer::new(config, topics).map_err(|e| Error::Failed(e.to_string()))?;
+    Ok(Source::Group(Box::new(consumer)))
+}
+
+async fn consume(plan: Plan, config: ConsumerConfig, count: &mut u64) -> Result<(), Error> {
+    let mut consumer = source(&plan, config).await?;
+    if plan.max_messages == Some(0) {
+        return consumer.close().await;
+    }
+    let result = read_loop(&plan, &mut consumer, count).await;
+    // The output is flushed (read_loop's last act), so committing now covers only
+    // records that were printed.
+    let closed = consumer.close().await;
+    result.and(closed)
+}
+
+async fn read_loop(plan: &Plan, consumer: &mut Source, count: &mut u64) -> Result<(), Error> {
     let stdout = std::io::stdout();
     let interactive = stdout.is_terminal();
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
@@ -459,4 +635,47 @@ async fn consume(plan: Plan, config: ConsumerConfig, count: &mut u64) -> Result<
     }
     out.flush().map_err(Error::Output)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_sources_must_agree_and_exclude_partition() {
+        assert_eq!(
+            resolve_group(Some("g"), Some("g"), None, false).unwrap(),
+            (Some("g".to_string()), true)
+        );
+        assert_eq!(
+            resolve_group(None, None, Some("p"), false).unwrap(),
+            (Some("p".to_string()), true)
+        );
+        let err = resolve_group(Some("g"), Some("f"), Some("p"), false).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("Detected group ids: 'g', 'f', 'p'"),
+            "{err}"
+        );
+        let err = resolve_group(None, Some("f"), None, true).unwrap_err();
+        assert!(err.to_string().contains("group and partition"), "{err}");
+        assert_eq!(
+            resolve_group(None, None, None, true).unwrap(),
+            (None, false)
+        );
+    }
+
+    #[test]
+    fn default_group_is_kafkas_random_console_group() {
+        let (group, given) = resolve_group(None, None, None, false).unwrap();
+        let group = group.unwrap();
+        assert!(!given);
+        let n: u32 = group
+            .strip_prefix("console-consumer-")
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(n < 100_000);
+        assert_ne!(random_console_group(1), random_console_group(2));
+    }
 }

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod consumer;
+pub mod group;
 pub mod group_admin;
 pub mod metadata;
 pub mod producer;

@@ -5,6 +5,8 @@
 use std::time::Duration;
 
 use crate::client::ClientSettings;
+use crate::client::group::Assignor;
+use crate::client::group::assignor::DEFAULT_STRATEGY;
 use crate::client::settings::SettingError;
 use crate::config::properties::Properties;
 
@@ -53,6 +55,24 @@ pub struct ConsumerConfig {
     pub auto_offset_reset: OffsetReset,
     /// `check.crcs` (true): verify each batch's CRC32C before reading it.
     pub check_crcs: bool,
+    /// `group.id` (none): the consumer group to join when subscribing.
+    pub group_id: Option<String>,
+    /// `group.instance.id` (none): static membership.
+    pub group_instance_id: Option<String>,
+    /// `session.timeout.ms` (45 s): the coordinator drops a member silent this long.
+    pub session_timeout: Duration,
+    /// `heartbeat.interval.ms` (3 s).
+    pub heartbeat_interval: Duration,
+    /// `max.poll.interval.ms` (5 min): also the rebalance timeout sent in JoinGroup.
+    pub max_poll_interval: Duration,
+    /// `partition.assignment.strategy` (range, cooperative-sticky), in preference order.
+    pub assignors: Vec<Assignor>,
+    /// `enable.auto.commit` (true, when a group is used).
+    pub enable_auto_commit: bool,
+    /// `auto.commit.interval.ms` (5 s).
+    pub auto_commit_interval: Duration,
+    /// `client.rack` (none): sent in the subscription (v3).
+    pub client_rack: Option<String>,
 }
 
 impl Default for ConsumerConfig {
@@ -66,6 +86,15 @@ impl Default for ConsumerConfig {
             isolation_level: IsolationLevel::ReadUncommitted,
             auto_offset_reset: OffsetReset::Latest,
             check_crcs: true,
+            group_id: None,
+            group_instance_id: None,
+            session_timeout: Duration::from_millis(45_000),
+            heartbeat_interval: Duration::from_millis(3_000),
+            max_poll_interval: Duration::from_millis(300_000),
+            assignors: DEFAULT_STRATEGY.to_vec(),
+            enable_auto_commit: true,
+            auto_commit_interval: Duration::from_millis(5_000),
+            client_rack: None,
         }
     }
 }
@@ -94,7 +123,45 @@ impl ConsumerConfig {
                 .filter(|n| *n >= 0)
                 .ok_or_else(|| bad("expected a non-negative 32-bit integer"))
         };
+        let positive_ms = |v: &str| -> Result<Duration, SettingError> {
+            v.parse::<u32>()
+                .ok()
+                .filter(|n| *n > 0)
+                .map(|n| Duration::from_millis(u64::from(n)))
+                .ok_or_else(|| bad("expected a positive number of milliseconds"))
+        };
+        let boolean = |v: &str| -> Result<bool, SettingError> {
+            match v.to_ascii_lowercase().as_str() {
+                "true" => Ok(true),
+                "false" => Ok(false),
+                _ => Err(bad("expected true or false")),
+            }
+        };
+        let optional = |v: &str| (!v.is_empty()).then(|| v.to_string());
         match key {
+            "group.id" => self.group_id = optional(value),
+            "group.instance.id" => self.group_instance_id = optional(value),
+            "client.rack" => self.client_rack = optional(value),
+            "session.timeout.ms" => self.session_timeout = positive_ms(value)?,
+            "heartbeat.interval.ms" => self.heartbeat_interval = positive_ms(value)?,
+            "max.poll.interval.ms" => self.max_poll_interval = positive_ms(value)?,
+            "auto.commit.interval.ms" => self.auto_commit_interval = positive_ms(value)?,
+            "enable.auto.commit" => self.enable_auto_commit = boolean(value)?,
+            "partition.assignment.strategy" => {
+                let mut list = Vec::new();
+                for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                    let a = Assignor::parse(name).ok_or_else(|| {
+                        bad("expected range, roundrobin, sticky, cooperative-sticky or their Kafka class names")
+                    })?;
+                    if !list.contains(&a) {
+                        list.push(a);
+                    }
+                }
+                if list.is_empty() {
+                    return Err(bad("at least one assignor is needed"));
+                }
+                self.assignors = list;
+            }
             "fetch.min.bytes" => self.fetch_min_bytes = non_negative(value)?,
             "fetch.max.wait.ms" => {
                 self.fetch_max_wait =
@@ -154,5 +221,28 @@ mod tests {
             "{err}"
         );
         assert!(c.set("fetch.min.bytes", "-1").is_err());
+    }
+
+    #[test]
+    fn group_keys_are_read() {
+        let mut c = ConsumerConfig::default();
+        assert_eq!(
+            c.assignors,
+            vec![Assignor::Range, Assignor::CooperativeSticky]
+        );
+        c.set("group.id", "g1").unwrap();
+        c.set(
+            "partition.assignment.strategy",
+            "org.apache.kafka.clients.consumer.RoundRobinAssignor, sticky",
+        )
+        .unwrap();
+        c.set("session.timeout.ms", "6000").unwrap();
+        c.set("enable.auto.commit", "false").unwrap();
+        assert_eq!(c.group_id.as_deref(), Some("g1"));
+        assert_eq!(c.assignors, vec![Assignor::RoundRobin, Assignor::Sticky]);
+        assert_eq!(c.session_timeout, Duration::from_millis(6000));
+        assert!(!c.enable_auto_commit);
+        assert!(c.set("partition.assignment.strategy", "fancy").is_err());
+        assert!(c.set("heartbeat.interval.ms", "0").is_err());
     }
 }

@@ -17,6 +17,9 @@
 
 pub mod completed;
 pub mod config;
+pub mod group;
+#[cfg(test)]
+mod group_tests;
 mod link;
 pub mod requests;
 #[cfg(test)]
@@ -37,6 +40,7 @@ use crate::protocol::records::{Batches, Header, RecordsError, TimestampType};
 
 pub use completed::{CompletedFetch, FetchedRecord};
 pub use config::{ConsumerConfig, IsolationLevel, OffsetReset};
+pub use group::{GroupConsumer, Topics};
 use link::{Job, Link, Reply};
 use requests::{ErrorAction, FetchTarget};
 
@@ -63,6 +67,12 @@ pub enum ConsumerError {
         partition: i32,
         code: ErrorCode,
     },
+    #[error(transparent)]
+    Group(#[from] crate::client::group::coordinator::GroupError),
+    #[error("subscribing needs a group id (group.id)")]
+    NoGroupId,
+    #[error("invalid topic pattern {pattern}: {reason}")]
+    BadPattern { pattern: String, reason: String },
     #[error("{topic}-{partition}: corrupt record data at offset {offset}: {source}")]
     Corrupt {
         topic: String,
@@ -113,6 +123,9 @@ struct PartitionState {
     generation: u32,
     /// Not fetched before this instant (backoff after an error).
     retry_at: Option<Instant>,
+    /// In the assignment; an unassigned partition keeps its slot (indices stay valid for
+    /// replies in flight) but is neither fetched nor handed out.
+    active: bool,
 }
 
 /// What a link's job in flight was about, per partition index and generation.
@@ -196,14 +209,23 @@ impl Consumer {
     /// `auto.offset.reset` unless sought. Assigning a partition twice keeps the first.
     pub fn assign(&mut self, topic: &str, partition: i32) {
         let topic: Arc<str> = Arc::from(topic);
-        if self.index.contains_key(&(topic.clone(), partition)) {
-            return;
-        }
         let reset = match self.config.auto_offset_reset {
             OffsetReset::Earliest => Some(requests::EARLIEST_TIMESTAMP),
             OffsetReset::Latest => Some(requests::LATEST_TIMESTAMP),
             OffsetReset::None => None,
         };
+        if let Some(&idx) = self.index.get(&(topic.clone(), partition)) {
+            let p = &mut self.partitions[idx];
+            if !p.active {
+                p.active = true;
+                p.generation = p.generation.wrapping_add(1);
+                p.position = None;
+                p.pending_reset = reset;
+                p.retry_at = None;
+                self.metadata_stale = true;
+            }
+            return;
+        }
         self.index
             .insert((topic.clone(), partition), self.partitions.len());
         self.partitions.push(PartitionState {
@@ -217,8 +239,36 @@ impl Consumer {
             in_flight: false,
             generation: 0,
             retry_at: None,
+            active: true,
         });
         self.metadata_stale = true;
+    }
+
+    /// Removes `(topic, partition)` from the assignment: nothing more of it is fetched or
+    /// handed out (buffered records are dropped). Unknown partitions are ignored.
+    pub fn unassign(&mut self, topic: &str, partition: i32) {
+        let Some(&idx) = self.index.get(&(Arc::from(topic), partition)) else {
+            return;
+        };
+        let p = &mut self.partitions[idx];
+        p.active = false;
+        p.generation = p.generation.wrapping_add(1);
+        p.position = None;
+        p.pending_reset = None;
+        self.ready.retain(|(i, _, _)| *i != idx);
+        if self.current.as_ref().is_some_and(|(i, _, _)| *i == idx) {
+            self.current = None;
+        }
+    }
+
+    /// The assigned partitions with their positions (`None` until resolved), in
+    /// assignment order.
+    pub fn assignment(&self) -> Vec<(Arc<str>, i32, Option<i64>)> {
+        self.partitions
+            .iter()
+            .filter(|p| p.active)
+            .map(|p| (p.topic.clone(), p.partition, p.position))
+            .collect()
     }
 
     /// Moves the position of an assigned partition.
@@ -257,7 +307,11 @@ impl Consumer {
     /// The next offset to be handed out for a partition, once known.
     pub fn position(&self, topic: &str, partition: i32) -> Option<i64> {
         let idx = self.index.get(&(Arc::from(topic), partition))?;
-        self.partitions[*idx].position
+        let p = &self.partitions[*idx];
+        if !p.active {
+            return None;
+        }
+        p.position
     }
 
     /// The next record, waiting for fetches until `deadline` (`None`: forever); `Ok(None)`
@@ -368,7 +422,7 @@ impl Consumer {
     fn next_retry(&self) -> Option<Instant> {
         let now = Instant::now();
         let mut t = self.metadata_retry_at.filter(|t| *t > now);
-        for p in &self.partitions {
+        for p in self.partitions.iter().filter(|p| p.active) {
             if let Some(r) = p.retry_at.filter(|r| *r > now) {
                 t = Some(t.map_or(r, |x| x.min(r)));
             }
@@ -386,7 +440,7 @@ impl Consumer {
         let mut leaders: Vec<i32> = self
             .partitions
             .iter()
-            .filter(|p| p.leader >= 0)
+            .filter(|p| p.active && p.leader >= 0)
             .map(|p| p.leader)
             .collect();
         leaders.sort_unstable();
@@ -427,7 +481,7 @@ impl Consumer {
                 }
                 _ => {
                     p.leader = -1;
-                    missing_leader = true;
+                    missing_leader |= p.active;
                 }
             }
         }
@@ -446,7 +500,7 @@ impl Consumer {
         }
         let now = Instant::now();
         let due = |p: &PartitionState| {
-            p.leader == broker && !p.in_flight && p.retry_at.is_none_or(|t| t <= now)
+            p.active && p.leader == broker && !p.in_flight && p.retry_at.is_none_or(|t| t <= now)
         };
         let resets: Vec<usize> = (0..self.partitions.len())
             .filter(|&i| due(&self.partitions[i]) && self.partitions[i].position.is_none())
@@ -631,7 +685,8 @@ impl Consumer {
         let fetches: Vec<usize> = (0..self.partitions.len())
             .filter(|&i| {
                 let p = &self.partitions[i];
-                p.leader == broker
+                p.active
+                    && p.leader == broker
                     && !p.in_flight
                     && p.position.is_some()
                     && p.retry_at.is_none_or(|t| t <= now)

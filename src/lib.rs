@@ -14,7 +14,7 @@
 //! | [`protocol`] | Kafka wire protocol, pure: codecs, frames, headers, generated messages, error codes; `records`: RecordBatch v2, CRC32C, codecs |
 //! | [`admin`]   | pure cluster-administration rules: topic names, replica placement (Kafka's `AdminUtils`), replica-assignment lists, reassignment plans; used by `topics` and the controller; `zk_topics`: the topic znode writes shared by `topics --zookeeper` and the broker's admin handlers |
 //! | [`log`]     | the storage engine: segments, indexes, partition log (append, read, roll, truncate, retention, compaction, recovery), leader epoch cache, checkpoints, log manager; reading `.txnindex`, `.snapshot` |
-//! | [`broker`]  | the Kafka broker: TCP server, connection limits, request routing, one handler per API, metadata cache; the broker process (`runtime`: start-up, coordinator registration, session expiry, shutdown) |
+//! | [`broker`]  | the Kafka broker: TCP server, connection limits, request routing, one handler per API, metadata cache; `group`: the classic group coordinator and `__consumer_offsets`; the broker process (`runtime`: start-up, coordinator registration, session expiry, shutdown) |
 //! | [`net`]     | framed Kafka connections over TCP: correlation ids, pipelining, frame limits, timeouts |
 //! | [`client`]  | the Kafka client: bootstrap, ApiVersions negotiation, metadata cache, pooled broker connections; `admin`: the admin APIs (topics, partitions, configs, cluster) with controller routing; `producer`: batching, partitioning, idempotence, retries; `consumer`: assigned partitions, offset resets, pipelined fetching |
 

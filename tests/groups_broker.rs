@@ -451,3 +451,102 @@ fn bad_group_requests_get_kafkas_error_codes() {
         assert_eq!(p[0].metadata.as_deref(), Some("ok"));
     });
 }
+
+/// A kafka-python consumer that polls until killed, printing "ready" once it owns partitions
+/// and has consumed something.
+const FOREVER: &str = r#"
+import sys
+from kafka import KafkaConsumer
+c = KafkaConsumer(sys.argv[2], bootstrap_servers=sys.argv[1], group_id=sys.argv[3],
+                  client_id="py-forever", auto_offset_reset="earliest",
+                  session_timeout_ms=6000, heartbeat_interval_ms=500)
+n = 0
+said = False
+while True:
+    for tp, rs in c.poll(timeout_ms=200).items():
+        n += len(rs)
+    if n and c.assignment() and not said:
+        print("ready", flush=True)
+        said = True
+"#;
+
+fn group_tool(b: &str, args: &[&str]) -> (String, String) {
+    let mut all = vec!["--bootstrap-server", b];
+    all.extend_from_slice(args);
+    let out = common::kafka::kafka_tool(KafkaVersion::V4, CONSUMER_GROUP_COMMAND, &all, b"");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A live member as Kafka's tool shows it; its SIGKILL expires the session and empties the
+/// group; then the tool deletes the group (refused while it had members).
+#[test]
+fn killed_member_expires_and_kafkas_tool_describes_and_deletes() {
+    let broker = Standalone::start(OVERRIDES);
+    let b = broker.bootstrap.clone();
+    create_topic(&b, "live", 2);
+    produce(&b, "live", 20, "x");
+    let out_path = broker.dir.path().join("forever.out");
+    let out_file = std::fs::File::create(&out_path).unwrap();
+    let mut consumer = common::KillOnDrop(
+        std::process::Command::new("python3")
+            .args(["-c", FOREVER, &b, "live", "lg"])
+            .stdout(out_file.try_clone().unwrap())
+            .stderr(out_file)
+            .spawn()
+            .unwrap(),
+    );
+    let ready = common::wait_until(Duration::from_secs(60), || {
+        std::fs::read_to_string(&out_path)
+            .unwrap_or_default()
+            .contains("ready")
+    });
+    assert!(
+        ready,
+        "{}",
+        std::fs::read_to_string(&out_path).unwrap_or_default()
+    );
+
+    let (members, _) = group_tool(&b, &["--describe", "--group", "lg", "--members"]);
+    let row: Vec<&str> = members
+        .lines()
+        .find(|l| l.starts_with("lg "))
+        .unwrap_or_else(|| panic!("{members}"))
+        .split_whitespace()
+        .collect();
+    assert!(row[1].starts_with("py-forever-"), "{members}");
+    assert_eq!(&row[2..], ["/127.0.0.1", "py-forever", "2"], "{members}");
+    let (state, _) = group_tool(&b, &["--describe", "--group", "lg", "--state"]);
+    assert!(
+        state
+            .lines()
+            .any(|l| l.contains("range") && l.contains("Stable") && l.ends_with('1')),
+        "{state}"
+    );
+    let (refused, _) = group_tool(&b, &["--delete", "--group", "lg"]);
+    assert!(
+        refused.contains("Group 'lg' could not be deleted due to: ")
+            && refused.contains("GroupNotEmptyException: The group is not empty."),
+        "{refused}"
+    );
+
+    // SIGKILL: no LeaveGroup; the 6 s session expires and the group empties.
+    let _ = consumer.0.kill();
+    let _ = consumer.0.wait();
+    let emptied = common::wait_until(Duration::from_secs(20), || {
+        let (state, _) = group_tool(&b, &["--describe", "--group", "lg", "--state"]);
+        state
+            .lines()
+            .any(|l| l.contains("Empty") && l.ends_with('0'))
+    });
+    assert!(emptied, "{}", broker.output());
+    let (deleted, err) = group_tool(&b, &["--delete", "--group", "lg"]);
+    assert!(
+        deleted.contains("Deletion of requested consumer groups ('lg') was successful."),
+        "{deleted}{err}"
+    );
+    let (list, _) = group_tool(&b, &["--list"]);
+    assert!(!list.lines().any(|l| l == "lg"), "{list}");
+}

@@ -24,12 +24,15 @@ pub fn valid_group_id(group: &str) -> bool {
 
 /// A new member id as Kafka makes them: the client id, a dash, a random UUID.
 pub fn new_member_id(client_id: &str) -> String {
-    let b = crate::admin::zk_topics::random_bytes::<16>().unwrap_or_else(|_| {
+    let mut b = crate::admin::zk_topics::random_bytes::<16>().unwrap_or_else(|_| {
         let t = super::partition_io::now_ms().to_be_bytes();
         [
             t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], 1, 2, 3, 4, 5, 6, 7, 8,
         ]
     });
+    // A version 4 (random) UUID, as Java's UUID.randomUUID().
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
     let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
     let (a, rest) = hex.split_at(8);
     let (bb, rest) = rest.split_at(4);
@@ -100,4 +103,24 @@ pub async fn handle(
         )
         .collect();
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_ids_look_like_kafkas() {
+        let id = new_member_id("consumer-1");
+        let uuid = id.strip_prefix("consumer-1-").unwrap();
+        let parts: Vec<&str> = uuid.split('-').collect();
+        assert_eq!(
+            parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
+            [8, 4, 4, 4, 12]
+        );
+        assert!(parts[2].starts_with('4'));
+        assert_ne!(new_member_id("c"), new_member_id("c"));
+        assert!(valid_group_id("g") && !valid_group_id(""));
+        assert!(!valid_group_id(&"x".repeat(MAX_GROUP_ID_BYTES + 1)));
+    }
 }

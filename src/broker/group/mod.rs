@@ -19,3 +19,6 @@ pub mod store;
 
 pub use coordinator::GroupCoordinator;
 pub use placement::{OFFSETS_TOPIC, partition_for};
+
+#[cfg(test)]
+mod api_tests;

@@ -389,6 +389,66 @@ fn bad_group_requests_get_kafkas_error_codes() {
             panic!()
         };
         assert_eq!(r.error_code, 24);
+        // Member metadata too large to store (over max.message.bytes): the leader's SyncGroup
+        // gets UNKNOWN_SERVER_ERROR as from Kafka's coordinator, the group rebalances, and the
+        // broker carries on.
+        let mut huge = join("", "consumer");
+        huge.group_id = "huge".into();
+        huge.protocols[0].metadata = bytes::Bytes::from(vec![7u8; 1_500_000]);
+        let Response::JoinGroup(r) = conn.request(5, &huge).await.unwrap() else {
+            panic!()
+        };
+        let mut r = r;
+        for _ in 0..50 {
+            if r.error_code != 14 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let Response::JoinGroup(again) = conn.request(5, &huge).await.unwrap() else {
+                panic!()
+            };
+            r = again;
+        }
+        assert_eq!(r.error_code, 79);
+        huge.member_id = r.member_id.clone();
+        let Response::JoinGroup(j) = conn.request(5, &huge).await.unwrap() else {
+            panic!()
+        };
+        assert_eq!(j.error_code, 0);
+        assert_eq!(j.members[0].metadata.len(), 1_500_000);
+        let Response::SyncGroup(s) = conn
+            .request(
+                3,
+                &SyncGroupRequest {
+                    group_id: "huge".into(),
+                    generation_id: j.generation_id,
+                    member_id: j.member_id.clone(),
+                    ..SyncGroupRequest::default()
+                },
+            )
+            .await
+            .unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(s.error_code, -1, "UNKNOWN_SERVER_ERROR");
+        let Response::Heartbeat(h) = conn
+            .request(
+                3,
+                &HeartbeatRequest {
+                    group_id: "huge".into(),
+                    generation_id: j.generation_id,
+                    member_id: j.member_id.clone(),
+                    ..HeartbeatRequest::default()
+                },
+            )
+            .await
+            .unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(h.error_code, 27, "REBALANCE_IN_PROGRESS");
+
         // Metadata longer than offset.metadata.max.bytes: OFFSET_METADATA_TOO_LARGE, while a
         // normal commit in the same request succeeds.
         use rkafka::protocol::messages::offset_commit_request::{

@@ -53,7 +53,8 @@ struct Inner {
 /// partition, then answers to deliver.
 #[derive(Debug, Default)]
 struct Followup {
-    writes: Vec<(i32, Vec<KeyValue>)>,
+    /// (group, partition, records).
+    writes: Vec<(String, i32, Vec<KeyValue>)>,
     completions: Vec<(String, Completion)>,
 }
 
@@ -296,16 +297,28 @@ impl GroupCoordinator {
         Some(out)
     }
 
-    /// Writes the records an operation produced, then delivers its answers.
-    async fn finish(&self, ctx: &BrokerContext, f: Followup) {
+    /// Writes the records an operation produced, then delivers its answers. A group whose
+    /// metadata could not be stored has its new assignment withdrawn (the waiting SyncGroups
+    /// get the error) and rebalances, as Kafka's coordinator does.
+    async fn finish(&self, ctx: &BrokerContext, mut f: Followup) {
         let mut failed = None;
-        for (partition, records) in f.writes {
+        let mut failed_groups = Vec::new();
+        for (group, partition, records) in std::mem::take(&mut f.writes) {
             if let Err(code) = store::append(ctx, partition, records).await {
-                tracing::warn!(partition, ?code, "storing group metadata failed");
+                tracing::warn!(partition, group, ?code, "storing group metadata failed");
                 failed = Some(code);
+                failed_groups.push(group);
             }
         }
         let mut inner = self.lock();
+        for group in failed_groups {
+            if let Some((_, g)) = inner.groups.get_mut(&group) {
+                g.store_failed(now_ms());
+                for c in g.take_completions() {
+                    f.completions.push((group.clone(), c));
+                }
+            }
+        }
         for (group, c) in f.completions {
             match c {
                 Completion::Join { member_id, answer } => {
@@ -658,7 +671,7 @@ fn collect(inner: &mut Inner, group_id: &str, f: &mut Followup) {
         let record = records::group_key(group_id)
             .and_then(|k| Ok((k, Some(records::group_value(&g.stored())?))));
         match record {
-            Ok(kv) => f.writes.push((*partition, vec![kv])),
+            Ok(kv) => f.writes.push((group_id.to_string(), *partition, vec![kv])),
             Err(e) => tracing::warn!(group = group_id, "cannot encode group metadata: {e}"),
         }
     }

@@ -806,6 +806,21 @@ impl Group {
         }
     }
 
+    /// The group's metadata could not be stored: the assignment of this generation is
+    /// withdrawn and the group rebalances (Kafka's `resetAndPropagateAssignmentError` then
+    /// `maybePrepareRebalance`).
+    pub fn store_failed(&mut self, now_ms: i64) {
+        if matches!(
+            self.state,
+            GroupState::Stable | GroupState::CompletingRebalance
+        ) {
+            for m in self.members.values_mut() {
+                m.assignment = Bytes::new();
+            }
+            self.prepare_rebalance(now_ms);
+        }
+    }
+
     /// Handles a Heartbeat: refreshes the member's session; tells it to rejoin during a
     /// rebalance.
     pub fn heartbeat(

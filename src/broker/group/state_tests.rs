@@ -431,3 +431,15 @@ fn stored_metadata_restores_a_stable_group() {
     };
     assert_eq!(s.assignment, Bytes::from_static(b"B2"));
 }
+
+#[test]
+fn a_failed_store_withdraws_the_assignment_and_rebalances() {
+    let mut g = stable_pair();
+    g.store_failed(100);
+    assert_eq!(g.state(), GroupState::PreparingRebalance);
+    assert!(g.members().values().all(|m| m.assignment.is_empty()));
+    assert_eq!(
+        g.heartbeat("a", None, 2, 101),
+        ErrorCode::REBALANCE_IN_PROGRESS
+    );
+}

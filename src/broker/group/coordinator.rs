@@ -245,19 +245,47 @@ impl GroupCoordinator {
         tokio::spawn(async move {
             let mut interval = tokio::time::interval(TICK);
             interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let retention_ms = i64::from(
+                ctx.config
+                    .get_int("offsets.retention.minutes")
+                    .unwrap_or(10_080),
+            )
+            .saturating_mul(60_000);
+            let check_every = ctx
+                .config
+                .get_long("offsets.retention.check.interval.ms")
+                .unwrap_or(600_000);
+            let mut next_check = now_ms().saturating_add(check_every);
             loop {
                 interval.tick().await;
                 let Some(me) = weak.upgrade() else { return };
+                let now = now_ms();
+                let expire = now >= next_check;
+                if expire {
+                    next_check = now.saturating_add(check_every);
+                }
                 let followup = {
                     let mut inner = me.lock();
-                    let now = now_ms();
                     let mut f = Followup::default();
                     let ids: Vec<String> = inner.groups.keys().cloned().collect();
                     for id in ids {
-                        if let Some((_, g)) = inner.groups.get_mut(&id) {
+                        if let Some((partition, g)) = inner.groups.get_mut(&id) {
                             g.tick(now);
+                            if expire {
+                                let records = expiry_records(&id, g, now, retention_ms);
+                                if !records.is_empty() {
+                                    f.writes.push((id.clone(), *partition, records));
+                                }
+                            }
                         }
                         collect(&mut inner, &id, &mut f);
+                        if inner
+                            .groups
+                            .get(&id)
+                            .is_some_and(|(_, g)| g.state() == GroupState::Dead)
+                        {
+                            inner.groups.remove(&id);
+                        }
                     }
                     f
                 };
@@ -657,6 +685,26 @@ impl GroupCoordinator {
         store::append(ctx, partition, records).await?;
         Ok(codes)
     }
+}
+
+/// Expires the group's old offsets; the tombstones to write (and the group's, once dead).
+fn expiry_records(group_id: &str, g: &mut Group, now: i64, retention_ms: i64) -> Vec<KeyValue> {
+    let mut out = Vec::new();
+    let expired = g.expire_offsets(now, retention_ms);
+    if !expired.is_empty() {
+        tracing::info!(group = group_id, count = expired.len(), "expired offsets");
+    }
+    for (t, p) in expired {
+        if let Ok(k) = records::offset_key(group_id, &t, p) {
+            out.push((k, None));
+        }
+    }
+    if g.state() == GroupState::Dead
+        && let Ok(k) = records::group_key(group_id)
+    {
+        out.push((k, None));
+    }
+    out
 }
 
 /// Moves a group's pending answers and (when dirty) its metadata record into `f`.

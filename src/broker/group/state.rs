@@ -1004,6 +1004,47 @@ impl Group {
         Some(out)
     }
 
+    /// Kafka's offset expiry (`offsets.retention.minutes`, KIP-211): an offset with an explicit
+    /// expiry (OffsetCommit v1-v4) goes at that time; otherwise the offsets of an empty group
+    /// go `retention_ms` after it became empty (after their commit for a group that never had
+    /// members), and a `consumer` group with members keeps the offsets of the topics it
+    /// subscribes to, the others going `retention_ms` after their commit. An empty group left
+    /// without offsets is then dead. Returns the removed partitions.
+    pub fn expire_offsets(&mut self, now_ms: i64, retention_ms: i64) -> Vec<(String, i32)> {
+        let subscribed = match self.state {
+            GroupState::Empty => Some(std::collections::BTreeSet::new()),
+            GroupState::Dead => return Vec::new(),
+            _ => self.subscribed_topics(),
+        };
+        let Some(subscribed) = subscribed else {
+            return Vec::new();
+        };
+        let empty_since = (self.state == GroupState::Empty && self.protocol_type.is_some())
+            .then_some(self.state_timestamp);
+        let expired: Vec<(String, i32)> = self
+            .offsets
+            .iter()
+            .filter(|((topic, _), o)| {
+                if o.expire_timestamp >= 0 {
+                    return now_ms >= o.expire_timestamp;
+                }
+                if subscribed.contains(topic) {
+                    return false;
+                }
+                let base = empty_since.unwrap_or(o.commit_timestamp);
+                now_ms >= base.saturating_add(retention_ms)
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in &expired {
+            self.offsets.remove(k);
+        }
+        if self.state == GroupState::Empty && self.offsets.is_empty() && !expired.is_empty() {
+            self.transition(GroupState::Dead, now_ms);
+        }
+        expired
+    }
+
     /// Marks the group deleted (DeleteGroups); only an empty group may be.
     pub fn delete(&mut self, now_ms: i64) -> Result<(), ErrorCode> {
         match self.state {

@@ -443,3 +443,58 @@ fn a_failed_store_withdraws_the_assignment_and_rebalances() {
         ErrorCode::REBALANCE_IN_PROGRESS
     );
 }
+
+fn offset(commit_timestamp: i64, expire_timestamp: i64) -> CommittedOffset {
+    CommittedOffset {
+        offset: 1,
+        leader_epoch: -1,
+        metadata: String::new(),
+        commit_timestamp,
+        expire_timestamp,
+    }
+}
+
+#[test]
+fn offsets_expire_as_kafka_expires_them() {
+    // A group with members keeps its subscribed topics' offsets (subscription "t"), the
+    // others expire after their commit; explicit expiries are honoured.
+    let mut g = Group::new("g", config(0), 0);
+    let sub = {
+        use crate::protocol::messages::ConsumerProtocolSubscription;
+        let mut buf = bytes::BytesMut::new();
+        bytes::BufMut::put_i16(&mut buf, 1);
+        ConsumerProtocolSubscription {
+            topics: vec!["t".into()],
+            ..Default::default()
+        }
+        .encode(&mut buf, 1)
+        .unwrap();
+        buf.freeze()
+    };
+    let mut req = join_req("", "a");
+    req.protocols = vec![("range".into(), sub)];
+    req.require_known_member_id = false;
+    assert_eq!(g.join(req, 0), Reply::Later("a".into()));
+    g.take_completions();
+    sync(&mut g, "a", None, 1, None, None, vec![], 0);
+    assert_eq!(g.state(), GroupState::Stable);
+    g.put_offset("t".into(), 0, offset(0, -1));
+    g.put_offset("old".into(), 0, offset(0, -1));
+    g.put_offset("explicit".into(), 0, offset(0, 50));
+    assert_eq!(g.expire_offsets(40, 100), vec![]);
+    assert_eq!(g.expire_offsets(60, 100), vec![("explicit".to_string(), 0)]);
+    assert_eq!(g.expire_offsets(100, 100), vec![("old".to_string(), 0)]);
+    assert_eq!(g.expire_offsets(10_000, 100), vec![], "subscribed: kept");
+    // Empty since 20_000: its offsets go 100 ms later, and the group with them.
+    g.leave(
+        &[LeavingMember {
+            member_id: "a".into(),
+            group_instance_id: None,
+        }],
+        20_000,
+    );
+    assert_eq!(g.state(), GroupState::Empty);
+    assert_eq!(g.expire_offsets(20_050, 100), vec![]);
+    assert_eq!(g.expire_offsets(20_100, 100), vec![("t".to_string(), 0)]);
+    assert_eq!(g.state(), GroupState::Dead);
+}

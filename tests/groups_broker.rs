@@ -610,3 +610,52 @@ fn killed_member_expires_and_kafkas_tool_describes_and_deletes() {
     let (list, _) = group_tool(&b, &["--list"]);
     assert!(!list.lines().any(|l| l == "lg"), "{list}");
 }
+
+/// A static member (librdkafka's group.instance.id) that restarts within its session comes
+/// back under a new member id in the same generation, without a rebalance, and replaces
+/// its old self.
+#[test]
+fn static_member_restart_keeps_the_generation() {
+    let broker = Standalone::start(OVERRIDES);
+    let b = broker.bootstrap.clone();
+    create_topic(&b, "static", 2);
+    produce(&b, "static", 10, "s");
+    let run = || {
+        let out = std::process::Command::new("timeout")
+            .args([
+                "6", "kcat", "-b", &b, "-G", "sg", "static", "-q", "-d", "cgrp",
+            ])
+            .args([
+                "-X",
+                "group.instance.id=inst1",
+                "-X",
+                "session.timeout.ms=10000",
+            ])
+            .args(["-X", "auto.offset.reset=earliest"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let generations = |log: &str| -> Vec<String> {
+        log.lines()
+            .filter_map(|l| l.split("JoinGroup response: GenerationId ").nth(1))
+            .filter_map(|rest| rest.split(',').next())
+            .map(str::to_string)
+            .collect()
+    };
+    let first = run();
+    assert_eq!(generations(&first), ["1"], "{first}");
+    let second = run();
+    assert_eq!(generations(&second), ["1"], "no new generation: {second}");
+    let (members, err) = group_tool(
+        &b,
+        &["--describe", "--group", "sg", "--members", "--verbose"],
+    );
+    let rows: Vec<&str> = members.lines().filter(|l| l.starts_with("sg ")).collect();
+    assert_eq!(
+        rows.len(),
+        1,
+        "one member, the old id replaced: {members}{err}"
+    );
+    assert!(rows[0].contains(" inst1 "), "{members}");
+}

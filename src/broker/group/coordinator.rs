@@ -236,6 +236,10 @@ impl GroupCoordinator {
         }
     }
 
+    /// Starts (once) the task applying time to every group: session expiry, rebalance
+    /// deadlines, offset retention. It holds a weak reference to the coordinator but a clone
+    /// of the broker context (which owns the coordinator too), so it runs until the broker's
+    /// runtime stops.
     fn start_ticker(self: &Arc<Self>, ctx: &BrokerContext) {
         if self.ticker.swap(true, Ordering::SeqCst) {
             return;

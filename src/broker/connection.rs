@@ -124,7 +124,9 @@ async fn read_requests(
                     activity.in_flight.fetch_add(1, Ordering::Relaxed);
                     let ctx = shared.ctx.clone();
                     let task = tokio::spawn(async move {
-                        let out = handlers::respond(&ctx, routed).await;
+                        let out = handlers::PEER
+                            .scope(peer, handlers::respond(&ctx, routed))
+                            .await;
                         drop(permit);
                         out
                     });

@@ -103,7 +103,26 @@ pub async fn handle(
             return response(ErrorCode::NONE, &errors, version);
         }
     };
+    offsets_leadership(ctx, &results);
     response(ErrorCode::NONE, &results, version)
+}
+
+/// The group coordinator follows `__consumer_offsets` leadership: a partition this broker
+/// now leads is loaded, one it follows is resigned.
+fn offsets_leadership(ctx: &BrokerContext, results: &[PartitionOutcome]) {
+    let me = ctx.replicas.broker_id();
+    for (topic, _, partition, code) in results {
+        if topic != crate::broker::group::OFFSETS_TOPIC || *code != ErrorCode::NONE {
+            continue;
+        }
+        let tp = TopicPartition::new(topic.as_str(), *partition);
+        match ctx.replicas.partition(&tp).map(|h| h.role(me)) {
+            Some(crate::broker::replica::Role::Leader) => {
+                ctx.groups.become_leader(ctx, *partition);
+            }
+            _ => ctx.groups.resign(*partition),
+        }
+    }
 }
 
 /// Per-topic config overrides read from the coordinator (none without a session or node).

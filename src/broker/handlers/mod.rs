@@ -15,21 +15,32 @@ pub mod alter_configs;
 pub mod api_versions;
 pub mod create_partitions;
 pub mod create_topics;
+pub mod delete_groups;
 pub mod delete_records;
 pub mod delete_topics;
 pub mod describe_cluster;
 pub mod describe_configs;
+pub mod describe_groups;
 pub mod describe_log_dirs;
 pub mod fetch;
+pub mod find_coordinator;
+pub mod heartbeat;
 pub mod incremental_alter_configs;
 pub mod init_producer_id;
+pub mod join_group;
 pub mod leader_and_isr;
+pub mod leave_group;
+pub mod list_groups;
 pub mod list_offsets;
 pub mod metadata;
+pub mod offset_commit;
+pub mod offset_delete;
+pub mod offset_fetch;
 pub mod offset_for_leader_epoch;
 pub mod partition_io;
 pub mod produce;
 pub mod stop_replica;
+pub mod sync_group;
 pub mod update_metadata;
 
 use std::sync::atomic::{AtomicI32, AtomicI64};
@@ -61,6 +72,15 @@ pub const SERVED: &[ApiVersionRange] = &[
     served(ApiKey::LeaderAndIsr, leader_and_isr::VERSIONS),
     served(ApiKey::StopReplica, stop_replica::VERSIONS),
     served(ApiKey::UpdateMetadata, update_metadata::VERSIONS),
+    served(ApiKey::OffsetCommit, offset_commit::VERSIONS),
+    served(ApiKey::OffsetFetch, offset_fetch::VERSIONS),
+    served(ApiKey::FindCoordinator, find_coordinator::VERSIONS),
+    served(ApiKey::JoinGroup, join_group::VERSIONS),
+    served(ApiKey::Heartbeat, heartbeat::VERSIONS),
+    served(ApiKey::LeaveGroup, leave_group::VERSIONS),
+    served(ApiKey::SyncGroup, sync_group::VERSIONS),
+    served(ApiKey::DescribeGroups, describe_groups::VERSIONS),
+    served(ApiKey::ListGroups, list_groups::VERSIONS),
     served(ApiKey::ApiVersions, api_versions::VERSIONS),
     served(ApiKey::CreateTopics, create_topics::VERSIONS),
     served(ApiKey::DeleteTopics, delete_topics::VERSIONS),
@@ -74,10 +94,12 @@ pub const SERVED: &[ApiVersionRange] = &[
     served(ApiKey::AlterConfigs, alter_configs::VERSIONS),
     served(ApiKey::DescribeLogDirs, describe_log_dirs::VERSIONS),
     served(ApiKey::CreatePartitions, create_partitions::VERSIONS),
+    served(ApiKey::DeleteGroups, delete_groups::VERSIONS),
     served(
         ApiKey::IncrementalAlterConfigs,
         incremental_alter_configs::VERSIONS,
     ),
+    served(ApiKey::OffsetDelete, offset_delete::VERSIONS),
     served(ApiKey::DescribeCluster, describe_cluster::VERSIONS),
 ];
 
@@ -105,6 +127,8 @@ pub struct BrokerContext {
     pub controller_epoch: Arc<AtomicI32>,
     /// This broker's block of idempotent producer ids (InitProducerId).
     pub producer_ids: Arc<init_producer_id::ProducerIdBlocks>,
+    /// The group coordinator: groups of the `__consumer_offsets` partitions this broker leads.
+    pub groups: Arc<crate::broker::group::GroupCoordinator>,
 }
 
 impl BrokerContext {
@@ -118,8 +142,21 @@ impl BrokerContext {
             broker_epoch: Arc::new(AtomicI64::new(-1)),
             controller_epoch: Arc::new(AtomicI32::new(0)),
             producer_ids: Arc::default(),
+            groups: Arc::default(),
         }
     }
+}
+
+tokio::task_local! {
+    /// The client address of the request being handled (set by the connection), for
+    /// JoinGroup's member client host.
+    pub static PEER: std::net::SocketAddr;
+}
+
+/// The requesting client's host as Kafka reports it (`/` and the address).
+pub fn client_host() -> String {
+    PEER.try_with(|p| format!("/{}", p.ip()))
+        .unwrap_or_else(|_| "/unknown".to_string())
 }
 
 /// The broker's current coordinator session. The runtime fills it after connecting and
@@ -223,7 +260,8 @@ pub async fn respond(ctx: &BrokerContext, routed: Routed) -> Result<Vec<Chunk>, 
         }
         Routed::Call { header, request } => {
             let version = header.request_api_version;
-            let response = match dispatch(ctx, version, request).await? {
+            let client_id = header.client_id.as_deref().unwrap_or_default();
+            let response = match dispatch(ctx, version, client_id, request).await? {
                 Reply::Nothing => return Ok(Vec::new()),
                 Reply::Response(r) => r,
                 Reply::Fetch(f) => {
@@ -248,6 +286,7 @@ pub async fn respond(ctx: &BrokerContext, routed: Routed) -> Result<Vec<Chunk>, 
 async fn dispatch(
     ctx: &BrokerContext,
     version: i16,
+    client_id: &str,
     request: Request,
 ) -> Result<Reply, CloseReason> {
     let r = |resp: Response| Ok(Reply::Response(resp));
@@ -289,6 +328,21 @@ async fn dispatch(
                 .into())
         }
         Request::DescribeCluster(req) => r(describe_cluster::handle(ctx, &req, version).into()),
+        Request::FindCoordinator(req) => {
+            r(find_coordinator::handle(ctx, &req, version).await.into())
+        }
+        Request::JoinGroup(req) => r(join_group::handle(ctx, &req, version, client_id)
+            .await
+            .into()),
+        Request::SyncGroup(req) => r(sync_group::handle(ctx, &req).await.into()),
+        Request::Heartbeat(req) => r(heartbeat::handle(ctx, &req).await.into()),
+        Request::LeaveGroup(req) => r(leave_group::handle(ctx, &req, version).await.into()),
+        Request::OffsetCommit(req) => r(offset_commit::handle(ctx, &req, version).await.into()),
+        Request::OffsetFetch(req) => r(offset_fetch::handle(ctx, &req, version).await.into()),
+        Request::ListGroups(req) => r(list_groups::handle(ctx, &req, version).into()),
+        Request::DescribeGroups(req) => r(describe_groups::handle(ctx, &req).into()),
+        Request::DeleteGroups(req) => r(delete_groups::handle(ctx, &req).await.into()),
+        Request::OffsetDelete(req) => r(offset_delete::handle(ctx, &req).await.into()),
         other => Err(CloseReason::NotServed {
             api: other.api_key(),
             version,

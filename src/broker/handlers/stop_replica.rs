@@ -81,10 +81,18 @@ pub async fn handle(
             .collect::<Vec<_>>()
     };
     match tokio::task::spawn_blocking(job).await {
-        Ok(results) => StopReplicaResponse {
-            partition_errors: errors(results.into_iter()),
-            ..Default::default()
-        },
+        Ok(results) => {
+            // A stopped __consumer_offsets replica's groups are no longer coordinated here.
+            for (topic, partition, _) in &results {
+                if topic == crate::broker::group::OFFSETS_TOPIC {
+                    ctx.groups.resign(*partition);
+                }
+            }
+            StopReplicaResponse {
+                partition_errors: errors(results.into_iter()),
+                ..Default::default()
+            }
+        }
         Err(e) => {
             tracing::error!("StopReplica worker failed: {e}");
             StopReplicaResponse {

@@ -119,6 +119,19 @@ pub async fn create_topic(
     configs: &BTreeMap<String, String>,
     id: Uuid,
 ) -> Result<(), ZkTopicError> {
+    // An existing topic keeps its overrides: checked before they are written (as Kafka's
+    // validateTopicCreate does), or a create of a known name (a client's auto-create racing
+    // the metadata cache of a restarted broker, say) would reset them to the request's.
+    if client
+        .exists(&path::topic(topic), false)
+        .await
+        .map_err(zk(format!("cannot read {}", path::topic(topic))))?
+        .is_some()
+    {
+        return Err(ZkTopicError::TopicExists {
+            topic: topic.to_string(),
+        });
+    }
     set_or_create(
         client,
         &path::topic_config(topic),

@@ -42,6 +42,7 @@ pub fn code(out: &Output) -> i32 {
     out.status.code().unwrap_or(-1)
 }
 
+pub mod binary_cluster;
 pub mod groups_client;
 pub mod inproc_broker;
 pub mod kafka;

@@ -4,7 +4,7 @@
 # Needs root for apt-get (CI and the development machines run as root).
 #   apt: kcat; Java; Debian's zookeeper (server, zkCli.sh) and zookeeper-bin (C client cli_mt);
 #        Maven, to fetch Apache Kafka's jars
-#   pip: kafka-python with its codecs, kazoo
+#   pip: kafka-python with its codecs, confluent-kafka (librdkafka in its wheel), kazoo
 #   Maven Central: Apache Kafka 3.9.1 and 4.4.0 into ${RKAFKA_PEERS:-$HOME/.cache/rkafka-peers}
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,7 +23,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
-python_packages=(kafka-python kazoo lz4 zstandard python-snappy)
+python_packages=(kafka-python confluent-kafka kazoo lz4 zstandard python-snappy)
 missing=()
 for pkg in "${python_packages[@]}"; do
   python3 -m pip show -q "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -24,11 +24,12 @@ use bytes::{Bytes, BytesMut};
 
 use super::BrokerContext;
 use super::partition_io::{
-    advance_sole_leader_hw, leader_and_epoch, log_error_code, now_ms, records_error_code, with_log,
+    INLINE_APPEND_MAX_BYTES, advance_sole_leader_hw, leader_and_epoch, log_error_code, now_ms,
+    records_error_code, with_log, with_log_inline,
 };
 use crate::broker::replica::{HostedPartition, TopicPartition};
 use crate::log::error::LogError;
-use crate::log::partition_log::Produced;
+use crate::log::partition_log::{PartitionLog, Produced};
 use crate::log::producer_state::SequenceError;
 use crate::protocol::error_code::ErrorCode;
 use crate::protocol::messages::produce_response::{
@@ -242,7 +243,8 @@ async fn produce_partition(
     let epoch = hosted.leader_epoch();
     let now = now_ms();
     let h = Arc::clone(&hosted);
-    let appended = with_log(&hosted, move |log| {
+    let inline = records.len() <= INLINE_APPEND_MAX_BYTES;
+    let append = move |log: &mut PartitionLog| {
         // acks=all needs min.insync.replicas in the ISR before anything is written.
         let min_isr = usize::try_from(log.config().min_insync_replicas).unwrap_or(usize::MAX);
         if acks == -1 && h.assignment().isr.len() < min_isr {
@@ -256,8 +258,12 @@ async fn produce_partition(
             advance_sole_leader_hw(&h, me, log);
         }
         Ok(result.map(|r| (r, log.log_start_offset())))
-    })
-    .await;
+    };
+    let appended = if inline {
+        with_log_inline(&hosted, append)
+    } else {
+        with_log(&hosted, append).await
+    };
     hosted.changed.notify_waiters();
     let (produced, log_start) = match appended {
         Err(code) => return Answer::error(code),

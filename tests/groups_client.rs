@@ -466,15 +466,15 @@ fn rkafka_and_kafkas_verifiable_consumer_rebalance_cooperatively() {
     theirs.stop(Signal::SIGKILL);
 }
 
-/// Against rkafka's own broker: the default console-consumer-<random> group reads every
-/// record whether the broker serves groups (the group path) or not (every partition is
-/// assigned directly, as before groups existed).
+/// Against rkafka's own broker (coordinator and broker as processes, the group coordinator
+/// creating `__consumer_offsets` on first use): the default console-consumer-<random> group
+/// reads every record.
 #[test]
 fn default_group_reads_everything_from_an_rkafka_broker() {
-    use common::inproc_broker::{InprocBroker, TopicSpec};
-    let dir = tempfile::tempdir().unwrap();
-    let broker = InprocBroker::start(dir.path(), &[TopicSpec::led("rk", 3)]);
-    let b = broker.bootstrap();
+    use common::binary_cluster::BinaryCluster;
+    let cluster = BinaryCluster::start("");
+    cluster.create_topic("rk", 3, &[]);
+    let b = cluster.bootstrap();
     let all = values(0..300, "z");
     produce_keyed(&b, "rk", &all);
     let mut m = Member::rkafka(

@@ -262,18 +262,6 @@ fn unexpected(conn: &BrokerConnection, api: ApiKey) -> ClientError {
 }
 
 /// Sends `build(version)` to `conn` in the highest common version of `api`.
-async fn send<M: ApiRequest>(
-    conn: &mut BrokerConnection,
-    versions: &[crate::protocol::api::ApiVersionRange],
-    api: ApiKey,
-    build: impl FnOnce(i16) -> M,
-) -> Result<(i16, Response), ClientError> {
-    let version = conn.version_for(versions, api)?;
-    let request = build(version);
-    let response = conn.conn.request(version, &request).await?;
-    Ok((version, response))
-}
-
 impl Admin {
     pub fn new(settings: ClientSettings) -> Self {
         Admin {
@@ -307,29 +295,6 @@ impl Admin {
         Ok(any_or_controller(&m, false))
     }
 
-    /// Sends to broker `id`, reconnecting once after a broken connection.
-    async fn send_to<M: ApiRequest>(
-        &mut self,
-        id: i32,
-        api: ApiKey,
-        build: impl Fn(i16) -> M,
-    ) -> Result<(i16, Response), ClientError> {
-        let versions = self.client.client_versions().to_vec();
-        let first = {
-            let conn = self.client.broker(id).await?;
-            send(conn, &versions, api, &build).await
-        };
-        match first {
-            Err(ClientError::Net(_)) => {
-                self.client.forget(id);
-                tokio::time::sleep(self.client.settings().retry_backoff).await;
-                let conn = self.client.broker(id).await?;
-                send(conn, &versions, api, &build).await
-            }
-            other => other,
-        }
-    }
-
     /// Whether any broker advertises `api` (checked on the connection to `id`).
     async fn supports(&mut self, id: i32, api: ApiKey) -> Result<bool, ClientError> {
         let versions = self.client.client_versions().to_vec();
@@ -352,7 +317,7 @@ impl Admin {
         for attempt in 0..MAX_ATTEMPTS {
             let id = self.controller_id(refresh).await?;
             let batch = pending.clone();
-            let (_, response) = self.send_to(id, api, |v| build(v, &batch)).await?;
+            let (_, response) = self.client.send_to(id, api, |v| build(v, &batch)).await?;
             let Some(results) = answers(response) else {
                 let conn = self.client.broker(id).await?;
                 return Err(unexpected(conn, api));
@@ -529,6 +494,7 @@ impl Admin {
             BTreeMap::new();
         for (id, batch) in by_target {
             let (version, response) = self
+                .client
                 .send_to(id, ApiKey::DescribeConfigs, |version| {
                     DescribeConfigsRequest {
                         resources: batch
@@ -615,6 +581,7 @@ impl Admin {
     ) -> Result<Result<(), ApiError>, ClientError> {
         let id = self.config_target(resource).await?;
         let (_, response) = self
+            .client
             .send_to(id, ApiKey::IncrementalAlterConfigs, |_| {
                 IncrementalAlterConfigsRequest {
                     resources: vec![AlterConfigsResource {
@@ -661,6 +628,7 @@ impl Admin {
     ) -> Result<Result<(), ApiError>, ClientError> {
         let id = self.config_target(resource).await?;
         let (_, response) = self
+            .client
             .send_to(id, ApiKey::AlterConfigs, |_| AlterConfigsRequest {
                 resources: vec![LegacyResource {
                     resource_type: resource.kind.code(),
@@ -747,6 +715,7 @@ impl Admin {
             });
         }
         let (_, response) = self
+            .client
             .send_to(id, ApiKey::DescribeCluster, |_| DescribeClusterRequest {
                 include_cluster_authorized_operations: false,
                 endpoint_type: 1,
@@ -827,6 +796,7 @@ impl Admin {
         for _ in 0..100_000 {
             let this_cursor = cursor.take();
             let (_, response) = self
+                .client
                 .send_to(id, ApiKey::DescribeTopicPartitions, |_| {
                     DescribeTopicPartitionsRequest {
                         topics: names
@@ -900,6 +870,7 @@ impl Admin {
         found: &mut BTreeMap<String, Result<TopicDescription, ApiError>>,
     ) -> Result<(), ClientError> {
         let (_, response) = self
+            .client
             .send_to(id, ApiKey::Metadata, |version| {
                 let mut r = super::metadata::request(version, Some(names));
                 if version == 0 && names.is_empty() {
@@ -965,6 +936,7 @@ impl Admin {
         }
         let timeout_ms = self.timeout_ms();
         let (_, response) = self
+            .client
             .send_to(id, ApiKey::ListPartitionReassignments, |_| {
                 ListPartitionReassignmentsRequest {
                     timeout_ms,

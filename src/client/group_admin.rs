@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use super::{BrokerConnection, Client, ClientError, ClientSettings, Metadata};
-use crate::protocol::codec::{ApiRequest, Decoder};
+use super::{Client, ClientError, ClientSettings, Metadata};
+use crate::protocol::codec::Decoder;
 use crate::protocol::error_code::ErrorCode;
 use crate::protocol::messages::delete_groups_request::DeleteGroupsRequest;
 use crate::protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
@@ -128,18 +128,6 @@ pub struct GroupAdmin {
     timeout: Duration,
 }
 
-async fn send<M: ApiRequest>(
-    conn: &mut BrokerConnection,
-    versions: &[crate::protocol::api::ApiVersionRange],
-    api: ApiKey,
-    build: impl FnOnce(i16) -> M,
-) -> Result<(i16, Response), ClientError> {
-    let version = conn.version_for(versions, api)?;
-    let request = build(version);
-    let response = conn.conn.request(version, &request).await?;
-    Ok((version, response))
-}
-
 fn unexpected(api: ApiKey) -> ClientError {
     ClientError::UnexpectedResponse {
         addr: "broker".to_string(),
@@ -213,29 +201,6 @@ impl GroupAdmin {
         Ok(conn.versions.usable(&versions, api).is_some())
     }
 
-    /// Sends to broker `id`, reconnecting once after a broken connection.
-    async fn send_to<M: ApiRequest>(
-        &mut self,
-        id: i32,
-        api: ApiKey,
-        build: impl Fn(i16) -> M,
-    ) -> Result<(i16, Response), ClientError> {
-        let versions = self.client.client_versions().to_vec();
-        let first = {
-            let conn = self.client.broker(id).await?;
-            send(conn, &versions, api, &build).await
-        };
-        match first {
-            Err(ClientError::Net(_)) => {
-                self.client.forget(id);
-                tokio::time::sleep(self.backoff()).await;
-                let conn = self.client.broker(id).await?;
-                send(conn, &versions, api, &build).await
-            }
-            other => other,
-        }
-    }
-
     /// ListGroups on every broker, merged (first occurrence wins), keeping consumer groups
     /// (protocol type "consumer" or empty, as Kafka's tool lists them). `states` filters by
     /// state name, case-insensitively; on brokers without the filter (ListGroups < v4) it is
@@ -251,6 +216,7 @@ impl GroupAdmin {
             let deadline = self.deadline();
             let groups = loop {
                 let (version, response) = self
+                    .client
                     .send_to(broker.id, ApiKey::ListGroups, |_| ListGroupsRequest {
                         states_filter: states.to_vec(),
                         ..ListGroupsRequest::default()
@@ -306,6 +272,7 @@ impl GroupAdmin {
                 .map(|b| b.id)
                 .ok_or(ClientError::NoBootstrapServers)?;
             let (version, response) = self
+                .client
                 .send_to(any, ApiKey::FindCoordinator, |v| {
                     if v >= 4 {
                         FindCoordinatorRequest {
@@ -482,6 +449,7 @@ impl GroupAdmin {
         }
         for (leader, topics) in by_leader {
             let (version, response) = self
+                .client
                 .send_to(leader, ApiKey::ListOffsets, |_| ListOffsetsRequest {
                     replica_id: -1,
                     isolation_level: 0,
@@ -558,6 +526,7 @@ impl AsyncCoordinatorCall<GroupDescription> for DescribeCall<'_> {
         node: &Node,
     ) -> Result<Attempt<GroupDescription>, GroupAdminError> {
         let (_, response) = admin
+            .client
             .send_to(id, ApiKey::DescribeGroups, |_| DescribeGroupsRequest {
                 groups: vec![self.group.to_string()],
                 ..DescribeGroupsRequest::default()
@@ -625,6 +594,7 @@ impl AsyncCoordinatorCall<BTreeMap<TopicPartition, Committed>> for FetchCall<'_>
     ) -> Result<Attempt<BTreeMap<TopicPartition, Committed>>, GroupAdminError> {
         let group = self.group.to_string();
         let (version, response) = admin
+            .client
             .send_to(id, ApiKey::OffsetFetch, |v| {
                 if v >= 8 {
                     OffsetFetchRequest {
@@ -757,6 +727,7 @@ impl AsyncCoordinatorCall<BTreeMap<TopicPartition, ErrorCode>> for CommitCall<'_
             ..OffsetCommitRequest::default()
         };
         let (_, response) = admin
+            .client
             .send_to(id, ApiKey::OffsetCommit, |_| request.clone())
             .await?;
         let Response::OffsetCommit(body) = response else {
@@ -788,6 +759,7 @@ impl AsyncCoordinatorCall<ErrorCode> for DeleteCall<'_> {
         _node: &Node,
     ) -> Result<Attempt<ErrorCode>, GroupAdminError> {
         let (_, response) = admin
+            .client
             .send_to(id, ApiKey::DeleteGroups, |_| DeleteGroupsRequest {
                 groups_names: vec![self.group.to_string()],
                 ..DeleteGroupsRequest::default()
@@ -844,6 +816,7 @@ impl AsyncCoordinatorCall<(ErrorCode, BTreeMap<TopicPartition, ErrorCode>)>
             ..OffsetDeleteRequest::default()
         };
         let (_, response) = admin
+            .client
             .send_to(id, ApiKey::OffsetDelete, |_| request.clone())
             .await?;
         let Response::OffsetDelete(body) = response else {

@@ -18,6 +18,7 @@ use std::time::Instant;
 
 use crate::net::{Connection, NetError};
 use crate::protocol::api::{ApiVersionRange, client_versions};
+use crate::protocol::codec::ApiRequest;
 use crate::protocol::error_code::ErrorCode;
 use crate::protocol::messages::{ApiKey, ApiVersionsRequest, Response};
 use crate::types::HostPort;
@@ -308,6 +309,39 @@ impl Client {
     /// Drops the pooled connection to `id` (after an error), so the next use reconnects.
     pub fn forget(&mut self, id: i32) {
         self.pool.remove(&id);
+    }
+
+    /// Sends one request to broker `id` at the highest version both sides support (`build`
+    /// gets that version), reconnecting once after `retry.backoff.ms` when the connection
+    /// broke. Returns the version used and the response.
+    pub async fn send_to<M: ApiRequest>(
+        &mut self,
+        id: i32,
+        api: ApiKey,
+        build: impl Fn(i16) -> M,
+    ) -> Result<(i16, Response), ClientError> {
+        let first = self.send_once(id, api, &build).await;
+        match first {
+            Err(ClientError::Net(_)) => {
+                self.forget(id);
+                tokio::time::sleep(self.settings.retry_backoff).await;
+                self.send_once(id, api, &build).await
+            }
+            other => other,
+        }
+    }
+
+    async fn send_once<M: ApiRequest>(
+        &mut self,
+        id: i32,
+        api: ApiKey,
+        build: impl FnOnce(i16) -> M,
+    ) -> Result<(i16, Response), ClientError> {
+        let versions = self.client_versions.clone();
+        let conn = self.broker(id).await?;
+        let version = conn.version_for(&versions, api)?;
+        let response = conn.conn.request(version, &build(version)).await?;
+        Ok((version, response))
     }
 }
 
